@@ -1,0 +1,49 @@
+// The layering of docs/ARCHITECTURE.md, enforced: a package imports only what sits below it, and nothing cycles.
+const allowed = {
+  protocol: [],
+  crypto: ['protocol'],
+  federation: ['protocol'],
+  server: ['protocol', 'federation', 'crypto'],
+  'storage-sqlite': ['server', 'protocol'],
+  'storage-postgres': ['server', 'protocol'],
+  sdk: ['protocol', 'crypto'],
+};
+
+const forbidden = [
+  {
+    name: 'no-circular',
+    severity: 'error',
+    comment: 'Import cycles make layers meaningless.',
+    from: {},
+    to: { circular: true },
+  },
+  ...Object.entries(allowed).map(([pkg, deps]) => ({
+    name: `layer-${pkg}`,
+    severity: 'error',
+    comment: `packages/${pkg} may import only: ${deps.join(', ') || 'nothing of ours'}`,
+    from: { path: `^packages/${pkg}/src` },
+    to: {
+      path: '^(packages|apps)/([^/]+)/',
+      pathNot: [`^packages/${pkg}/`, ...deps.map((d) => `^packages/${d}/`)],
+    },
+  })),
+  {
+    name: 'no-apps-from-packages',
+    severity: 'error',
+    comment: 'Libraries never reach up into apps.',
+    from: { path: '^packages/' },
+    to: { path: '^apps/' },
+  },
+];
+
+module.exports = {
+  forbidden,
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(node_modules|dist)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    combinedDependencies: true,
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,35 @@
+/**
+ * The stable error codes of the client API. Every error a client sees is
+ * `{ "error": { "code": ErrorCode, "message": string } }` with the HTTP status listed here.
+ */
+export const ERROR_STATUS = {
+  badRequest: 400,
+  invalidRequest: 400,
+  handleTooShort: 400,
+  handleTooLong: 400,
+  handleInvalidCharacters: 400,
+  handleReserved: 400,
+  passwordTooShort: 400,
+  passwordTooLong: 400,
+  unauthenticated: 401,
+  badCredentials: 401,
+  forbidden: 403,
+  notMember: 403,
+  notFound: 404,
+  noSuchRoom: 404,
+  noSuchUser: 404,
+  noSuchDevice: 404,
+  methodNotAllowed: 405,
+  handleTaken: 409,
+  payloadTooLarge: 413,
+  unsupportedMediaType: 415,
+  tooManyRequests: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface WireError {
+  error: { code: ErrorCode; message: string };
+}

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './handle.js';
+export * from './ids.js';
+export * from './wire/client.js';
+export * from './wire/stream.js';

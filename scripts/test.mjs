@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// `npm test`: lint and format, types, layering and import cycles, then every *.test.ts under node's test runner.
+// Each step must pass; the first failure stops the run with its exit code.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const onlyTests = args.includes('--only-tests');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function run(title, cmd, cmdArgs) {
+  console.log(`\n▶ ${title}`);
+  const started = Date.now();
+  const result = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: process.env });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    console.error(`✖ ${title} failed (${seconds}s)`);
+    process.exit(result.status ?? 1);
+  }
+  console.log(`✔ ${title} (${seconds}s)`);
+}
+
+function findTests(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, path));
+  }
+  return out;
+}
+
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+if (!onlyTests) {
+  run('biome (format and lint)', bin('biome'), ['check', '.']);
+  run('tsc (types)', bin('tsc'), ['-p', 'tsconfig.json']);
+  run('dependency-cruiser (layers, cycles)', bin('depcruise'), [
+    '--config',
+    '.dependency-cruiser.cjs',
+    'packages',
+    'apps',
+  ]);
+}
+
+const tests = ['packages', 'apps', 'e2e', 'bench']
+  .flatMap((d) => {
+    try {
+      return findTests(join(root, d), []);
+    } catch {
+      return [];
+    }
+  })
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+
+if (tests.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+run(`node --test (${tests.length} files)`, process.execPath, [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  '--test-concurrency=2',
+  '--test-timeout=600000',
+  ...tests,
+]);
