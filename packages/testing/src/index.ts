@@ -1,1 +1,3 @@
+export * from './backends.js';
+export * from './storageSuite.js';
 export * from './vectors.js';

@@ -74,7 +74,9 @@ export type MembershipResult =
   | { ok: true; room: RoomRecord; members: MemberRecord[]; changed: string[] }
   | { ok: false; reason: 'noSuchRoom' | 'notMember' | 'forbidden' | 'noSuchUser'; detail?: string };
 
-export type ReadResult = { ok: true; messages: StoredMessage[] } | { ok: false; reason: 'noSuchRoom' | 'notMember' };
+export type ReadResult =
+  | { ok: true; messages: StoredMessage[] }
+  | { ok: false; reason: 'noSuchRoom' | 'notMember' };
 
 export interface PendingRoom {
   room: string;

@@ -1,0 +1,3 @@
+export { createMemoryStorage } from './memory.js';
+export { createSqlStorage, type Database, type Flavor, migrate } from './sql/index.js';
+export type * from './types.js';

@@ -1,0 +1,122 @@
+/**
+ * Numbered schema migrations, run on start by both relational backends (Kysely's Migrator keeps the ledger).
+ * One list for both: column types are the only difference, and they come from the flavour.
+ * Never edit a migration that has shipped; add the next number.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Flavor } from './rooms.js';
+
+function types(flavor: Flavor) {
+  return flavor === 'postgres'
+    ? { int: 'bigint' as const, bytes: sql`bytea`, serial: 'bigserial' as const }
+    : { int: 'integer' as const, bytes: sql`blob`, serial: 'integer' as const };
+}
+
+function initial(flavor: Flavor): Migration {
+  const t = types(flavor);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('handle', 'text', (c) => c.primaryKey())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('handle', 'text', (c) => c.notNull().references('users.handle').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('last_seen_at', t.int)
+        .execute();
+      await db.schema.createIndex('devices_by_handle').on('devices').column('handle').execute();
+      await db.schema
+        .createTable('rooms')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('creator', 'text', (c) => c.notNull())
+        .addColumn('last_seq', t.int, (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('room_members')
+        .addColumn('room_id', 'text', (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+        .addColumn('handle', 'text', (c) => c.notNull().references('users.handle').onDelete('cascade'))
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('joined_seq', t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint('room_members_pk', ['room_id', 'handle'])
+        .execute();
+      await db.schema.createIndex('room_members_by_handle').on('room_members').column('handle').execute();
+      await db.schema
+        .createTable('device_cursors')
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+        .addColumn('room_id', 'text', (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+        .addColumn('seq', t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint('device_cursors_pk', ['device_id', 'room_id'])
+        .execute();
+      await db.schema
+        .createIndex('device_cursors_by_room')
+        .on('device_cursors')
+        .columns(['room_id', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('messages')
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('seq', t.int, (c) => c.notNull())
+        .addColumn('sender', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text')
+        .addColumn('payload', t.bytes, (c) => c.notNull())
+        .addColumn('ts', t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint('messages_pk', ['room_id', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('messages_client_id')
+        .unique()
+        .on('messages')
+        .columns(['device_id', 'client_id'])
+        .execute();
+      await db.schema.createIndex('messages_by_ts').on('messages').column('ts').execute();
+      await db.schema
+        .createTable('key_packages')
+        .addColumn('id', t.serial, (c) =>
+          flavor === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+        .addColumn('data', t.bytes, (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('key_packages_by_device')
+        .on('key_packages')
+        .columns(['device_id', 'id'])
+        .execute();
+      await db.schema
+        .createTable('last_resort_key_packages')
+        .addColumn('device_id', 'text', (c) => c.primaryKey().references('devices.id').onDelete('cascade'))
+        .addColumn('data', t.bytes, (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
+export function migrationsFor(flavor: Flavor): Record<string, Migration> {
+  return { '0001_initial': initial(flavor) };
+}
+
+/** Brings the schema up to date; throws with the failing migration's name when one fails. */
+export async function migrate(db: Kysely<unknown>, flavor: Flavor): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(flavor) };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,3 @@
+import { backends, storageSuite } from '@parley/testing';
+
+for (const backend of backends) storageSuite(backend);
