@@ -1,0 +1,54 @@
+/**
+ * Reads a provider's configuration from its three sources — a JSON file, `PARLEY_*` environment variables and
+ * command-line flags, in rising precedence — and validates the merge.
+ */
+import { readFileSync } from 'node:fs';
+import { type ProviderConfig, type ProviderConfigInput, resolveConfig } from '@parley/server';
+
+export interface ServeFlags {
+  config?: string | undefined;
+  domain?: string | undefined;
+  host?: string | undefined;
+  port?: string | undefined;
+  data?: string | undefined;
+  db?: string | undefined;
+  logLevel?: string | undefined;
+}
+
+export interface ServeSettings {
+  provider: ProviderConfig;
+  /** Folder of the SQLite database (when no PostgreSQL URL is given). */
+  dataDir: string;
+  /** PostgreSQL URL; SQLite when absent. */
+  databaseUrl: string | undefined;
+}
+
+interface FileConfig extends ProviderConfigInput {
+  data?: string;
+  db?: string;
+}
+
+function fromFlags(flags: ServeFlags, env: NodeJS.ProcessEnv): FileConfig {
+  const port = flags.port ?? env.PARLEY_PORT;
+  const input: FileConfig = {};
+  const domain = flags.domain ?? env.PARLEY_DOMAIN;
+  const host = flags.host ?? env.PARLEY_HOST;
+  const logLevel = flags.logLevel ?? env.PARLEY_LOG_LEVEL;
+  if (domain) input.domain = domain;
+  if (host) input.host = host;
+  if (port) input.port = Number(port);
+  if (logLevel) input.logLevel = logLevel as ProviderConfig['logLevel'];
+  return input;
+}
+
+export function loadSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeSettings {
+  const path = flags.config ?? env.PARLEY_CONFIG;
+  const file: FileConfig = path ? (JSON.parse(readFileSync(path, 'utf8')) as FileConfig) : {};
+  const { data: fileData, db: fileDb, ...fileProvider } = file;
+  const provider = resolveConfig(fileProvider, fromFlags(flags, env));
+  return {
+    provider,
+    dataDir: flags.data ?? env.PARLEY_DATA ?? fileData ?? './.parley',
+    databaseUrl: flags.db ?? env.PARLEY_DB ?? fileDb,
+  };
+}

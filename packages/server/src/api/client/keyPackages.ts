@@ -1,0 +1,40 @@
+// POST /v1/keypackages, GET /v1/keypackages/count, POST /v1/keypackages/claim — the opaque KeyPackage store.
+import { ClaimKeyPackages, formatAddress, UploadKeyPackages } from '@parley/protocol';
+import { decodeBase64, localHandle, type Route } from '../../context.js';
+import { ApiError } from '../../errors.js';
+
+export const keyPackages: Route = (app, ctx) => {
+  app.post('/v1/keypackages', { schema: { body: UploadKeyPackages } }, async (request, reply) => {
+    const me = await ctx.auth.fromRequest(request);
+    const body = request.body as UploadKeyPackages;
+    await ctx.storage.keyPackages.upload(
+      me.handle,
+      me.device.id,
+      body.keyPackages.map(decodeBase64),
+      body.lastResort === undefined ? undefined : decodeBase64(body.lastResort),
+      ctx.now(),
+    );
+    return reply.code(201).send(await ctx.storage.keyPackages.count(me.device.id));
+  });
+
+  app.get('/v1/keypackages/count', async (request) => {
+    const me = await ctx.auth.fromRequest(request);
+    return ctx.storage.keyPackages.count(me.device.id);
+  });
+
+  app.post('/v1/keypackages/claim', { schema: { body: ClaimKeyPackages } }, async (request) => {
+    await ctx.auth.fromRequest(request);
+    const handle = localHandle(ctx, (request.body as { user: string }).user);
+    if (!(await ctx.storage.accounts.getUser(handle)))
+      throw new ApiError('noSuchUser', 'There is no such user here.');
+    const claimed = await ctx.storage.keyPackages.claim(handle);
+    return {
+      user: formatAddress({ handle, domain: ctx.config.domain }),
+      keyPackages: claimed.map((k) => ({
+        deviceId: k.deviceId,
+        keyPackage: Buffer.from(k.keyPackage).toString('base64'),
+        lastResort: k.lastResort,
+      })),
+    };
+  });
+};

@@ -1,0 +1,45 @@
+// POST /v1/rooms/:roomId/messages, GET /v1/rooms/:roomId/messages — submit an opaque payload; read a room.
+import { MAX_PAGE, Page, RoomParams, Submit } from '@parley/protocol';
+import { decodeBase64, type Route } from '../../context.js';
+import { messageView } from '../../delivery/views.js';
+import { ApiError } from '../../errors.js';
+
+export const messages: Route = (app, ctx) => {
+  app.post(
+    '/v1/rooms/:roomId/messages',
+    { schema: { params: RoomParams, body: Submit } },
+    async (request, reply) => {
+      const me = await ctx.auth.fromRequest(request);
+      const { roomId } = request.params as { roomId: string };
+      const body = request.body as Submit;
+      // Answered only after the payload is durably committed (the hub stores before it returns).
+      const result = await ctx.hub.submit({
+        room: roomId,
+        handle: me.handle,
+        deviceId: me.device.id,
+        payload: decodeBase64(body.payload),
+        ...(body.clientId === undefined ? {} : { clientId: body.clientId }),
+      });
+      const { seq, ts } = result.message;
+      return reply
+        .code(result.duplicate ? 200 : 201)
+        .send({ room: roomId, seq, ts, duplicate: result.duplicate });
+    },
+  );
+
+  app.get(
+    '/v1/rooms/:roomId/messages',
+    { schema: { params: RoomParams, querystring: Page } },
+    async (request) => {
+      const me = await ctx.auth.fromRequest(request);
+      const { roomId } = request.params as { roomId: string };
+      const { after = 0, limit = 100 } = request.query as { after?: number; limit?: number };
+      const read = await ctx.storage.rooms.read(roomId, me.handle, after, Math.min(limit, MAX_PAGE));
+      if (!read.ok) throw new ApiError('noSuchRoom', 'There is no such room.');
+      return {
+        messages: read.messages.map((m) => messageView(ctx.config.domain, m)),
+        more: read.messages.length === limit,
+      };
+    },
+  );
+};

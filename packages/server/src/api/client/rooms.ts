@@ -1,0 +1,43 @@
+// POST /v1/rooms, GET /v1/rooms, GET /v1/rooms/:roomId — rooms this provider is the hub of.
+import { CreateRoom, RoomParams, randomId } from '@parley/protocol';
+import { localHandle, type Route } from '../../context.js';
+import { roomView } from '../../delivery/views.js';
+import { ApiError } from '../../errors.js';
+import { membershipError } from './membership.js';
+
+export const rooms: Route = (app, ctx) => {
+  app.post('/v1/rooms', { schema: { body: CreateRoom } }, async (request, reply) => {
+    const me = await ctx.auth.fromRequest(request);
+    const body = request.body as CreateRoom;
+    const kind = body.kind ?? 'group';
+    const members = [...new Set(body.members.map((m) => localHandle(ctx, m)))].filter((h) => h !== me.handle);
+    if (kind === 'direct' && members.length !== 1) {
+      throw new ApiError('invalidRequest', 'A direct room has exactly one other member.');
+    }
+    const result = await ctx.storage.rooms.createRoom(
+      { id: randomId(), kind, creator: me.handle, createdAt: ctx.now() },
+      members,
+    );
+    if (!result.ok) throw membershipError(result);
+    return reply.code(201).send({ room: roomView(ctx.config.domain, result.room, result.members) });
+  });
+
+  app.get('/v1/rooms', async (request) => {
+    const me = await ctx.auth.fromRequest(request);
+    const list = await ctx.storage.rooms.roomsOf(me.handle);
+    return {
+      rooms: list.map((r) => ({ id: r.id, kind: r.kind, lastSeq: r.lastSeq, createdAt: r.createdAt })),
+    };
+  });
+
+  app.get('/v1/rooms/:roomId', { schema: { params: RoomParams } }, async (request) => {
+    const me = await ctx.auth.fromRequest(request);
+    const { roomId } = request.params as { roomId: string };
+    const found = await ctx.storage.rooms.getRoom(roomId);
+    // A non-member learns nothing, not even whether the room exists.
+    if (!found || !found.members.some((m) => m.handle === me.handle)) {
+      throw new ApiError('noSuchRoom', 'There is no such room.');
+    }
+    return { room: roomView(ctx.config.domain, found.room, found.members) };
+  });
+};

@@ -1,0 +1,116 @@
+// GET /v1/stream — the device's WebSocket: auth frame first, then live pushes, acks and submits.
+import { ClientFrame } from '@parley/protocol';
+import { Compile } from 'typebox/compile';
+import type { RawData, WebSocket } from 'ws';
+import { decodeBase64, type Route } from '../../context.js';
+import { DeviceStream } from '../../delivery/deviceStream.js';
+import { ApiError } from '../../errors.js';
+
+const checkFrame = Compile(ClientFrame);
+
+function parse(data: RawData, isBinary: boolean): ClientFrame | undefined {
+  if (isBinary) return undefined;
+  try {
+    const value: unknown = JSON.parse(data.toString());
+    return checkFrame.Check(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const sendError = (socket: WebSocket, code: string, message: string, ref?: number) =>
+  socket.send(JSON.stringify({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }) }));
+
+export const stream: Route = (app, ctx) => {
+  app.get('/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
+    let device: DeviceStream | undefined;
+    let authenticating = false;
+    const timer = setTimeout(() => socket.close(4001, 'auth timeout'), ctx.config.stream.authTimeoutMs);
+
+    socket.on('message', (data, isBinary) => {
+      const frame = parse(data, isBinary);
+      if (!frame) return sendError(socket, 'invalidRequest', 'Frames are JSON objects of a known type.');
+      if (!device) {
+        if (frame.type !== 'auth' || authenticating) {
+          return sendError(socket, 'unauthenticated', 'Send an auth frame first.');
+        }
+        authenticating = true;
+        ctx.auth
+          .fromToken(frame.token)
+          .then((principal) => {
+            clearTimeout(timer);
+            if (!principal) return socket.close(4001, 'invalid token');
+            if (socket.readyState !== socket.OPEN) return;
+            device = new DeviceStream(
+              socket,
+              principal.device.id,
+              principal.handle,
+              ctx.config.domain,
+              ctx.storage,
+              ctx.metrics,
+              (error) => request.log.error({ err: error }, 'stream delivery failed'),
+              frame.since,
+            );
+            ctx.streams.add(device);
+            ctx.metrics.connections.inc();
+            device.send({
+              type: 'ready',
+              device: principal.device.id,
+              user: `${principal.handle}@${ctx.config.domain}`,
+            });
+            device.pump();
+          })
+          .catch((error) => {
+            request.log.error({ err: error }, 'stream auth failed');
+            socket.close(1011, 'server error');
+          });
+        return;
+      }
+      const current = device;
+      switch (frame.type) {
+        case 'ack':
+          current.ack(frame.acks);
+          return;
+        case 'ping':
+          current.send({ type: 'pong' });
+          return;
+        case 'submit':
+          ctx.hub
+            .submit({
+              room: frame.room,
+              handle: current.handle,
+              deviceId: current.deviceId,
+              payload: decodeBase64(frame.payload),
+              ...(frame.clientId === undefined ? {} : { clientId: frame.clientId }),
+            })
+            .then(({ message, duplicate }) =>
+              current.send({
+                type: 'submitted',
+                ref: frame.ref,
+                room: message.room,
+                seq: message.seq,
+                ts: message.ts,
+                duplicate,
+              }),
+            )
+            .catch((error: unknown) => {
+              if (error instanceof ApiError) return sendError(socket, error.code, error.message, frame.ref);
+              request.log.error({ err: error }, 'stream submit failed');
+              sendError(socket, 'internal', 'The message was not stored; send it again.', frame.ref);
+            });
+          return;
+        case 'auth':
+          return sendError(socket, 'badRequest', 'Already authenticated.');
+      }
+    });
+
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (!device) return;
+      ctx.streams.remove(device);
+      ctx.metrics.connections.dec();
+      device.close().catch((error) => request.log.error({ err: error }, 'stream close failed'));
+    });
+    socket.on('error', () => socket.terminate());
+  });
+};

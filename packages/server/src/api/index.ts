@@ -1,0 +1,25 @@
+import type { Route } from '../context.js';
+import { devices } from './client/devices.js';
+import { keyPackages } from './client/keyPackages.js';
+import { login } from './client/login.js';
+import { membership } from './client/membership.js';
+import { messages } from './client/messages.js';
+import { register } from './client/register.js';
+import { rooms } from './client/rooms.js';
+import { stream } from './client/stream.js';
+import { sync } from './client/sync.js';
+import { health } from './ops/health.js';
+
+/** Every route of the provider, one file each. */
+export const routes: Route[] = [
+  health,
+  register,
+  login,
+  devices,
+  rooms,
+  membership,
+  messages,
+  sync,
+  keyPackages,
+  stream,
+];

@@ -1,0 +1,125 @@
+/**
+ * One authenticated WebSocket of one device. It keeps, per room, the last sequence it has sent, so that live
+ * pushes and catch-up reads never overlap: a live message that follows the last one sent goes straight out; any
+ * gap (or a room not yet seen) is filled from storage by the pump, in order.
+ */
+import type { ServerFrame } from '@parley/protocol';
+import type { WebSocket } from 'ws';
+import type { Metrics } from '../metrics.js';
+import type { Storage, StoredMessage } from '../storage/types.js';
+import { messageView } from './views.js';
+
+const PAGE = 256;
+/** Stop reading from storage while this much is queued in the socket. */
+const HIGH_WATER_BYTES = 1024 * 1024;
+const ACK_FLUSH_MS = 50;
+
+export class DeviceStream {
+  private readonly sent = new Map<string, number>();
+  private pumping = false;
+  private again = false;
+  private closed = false;
+  private readonly acks = new Map<string, number>();
+  private ackTimer: NodeJS.Timeout | undefined;
+  private ackWrite: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly deviceId: string,
+    readonly handle: string,
+    private readonly domain: string,
+    private readonly storage: Storage,
+    private readonly metrics: Metrics,
+    private readonly onError: (error: unknown) => void,
+    since: Record<string, number> = {},
+  ) {
+    for (const [room, seq] of Object.entries(since)) this.sent.set(room, seq);
+  }
+
+  send(frame: ServerFrame, done?: () => void): void {
+    if (this.closed) return;
+    this.socket.send(JSON.stringify(frame), done && (() => done()));
+  }
+
+  /** A message was stored in one of this device's rooms. */
+  deliver(message: StoredMessage): void {
+    if (this.closed) return;
+    const last = this.sent.get(message.room);
+    if (!this.pumping && last === message.seq - 1 && this.socket.bufferedAmount < HIGH_WATER_BYTES) {
+      this.push(message);
+      return;
+    }
+    if (last !== undefined && last >= message.seq) return;
+    this.pump();
+  }
+
+  private push(message: StoredMessage, done?: () => void): void {
+    this.sent.set(message.room, message.seq);
+    this.send({ type: 'message', ...messageView(this.domain, message) }, done);
+    this.metrics.pushed.inc();
+  }
+
+  /** Sends everything past this stream's positions, room by room, oldest first. Re-runs if woken meanwhile. */
+  pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    this.drain()
+      .catch((error) => this.onError(error))
+      .finally(() => {
+        this.pumping = false;
+      });
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.again = false;
+      for (const pending of await this.storage.rooms.pending(this.deviceId)) {
+        let position = Math.max(this.sent.get(pending.room) ?? 0, pending.cursor);
+        while (!this.closed && position < pending.lastSeq) {
+          const read = await this.storage.rooms.read(pending.room, this.handle, position, PAGE);
+          if (!read.ok || read.messages.length === 0) break;
+          for (const message of read.messages) {
+            if (this.socket.bufferedAmount >= HIGH_WATER_BYTES) {
+              await new Promise<void>((resolve) => this.push(message, resolve));
+            } else {
+              this.push(message);
+            }
+          }
+          position = read.messages.at(-1)!.seq;
+        }
+        if (!this.sent.has(pending.room)) this.sent.set(pending.room, position);
+      }
+    } while (this.again && !this.closed);
+  }
+
+  /** Acknowledgements are coalesced and written at most every 50 ms (a lost one only means a resend). */
+  ack(acks: { room: string; seq: number }[]): void {
+    for (const { room, seq } of acks) this.acks.set(room, Math.max(seq, this.acks.get(room) ?? 0));
+    this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = undefined;
+      this.flushAcks();
+    }, ACK_FLUSH_MS);
+  }
+
+  flushAcks(): Promise<void> {
+    if (this.acks.size > 0) {
+      const batch = [...this.acks].map(([room, seq]) => ({ room, seq }));
+      this.acks.clear();
+      this.ackWrite = this.ackWrite
+        .then(() => this.storage.rooms.ack(this.deviceId, batch))
+        .catch((error) => this.onError(error));
+    }
+    return this.ackWrite;
+  }
+
+  /** Stops pushing; pending acknowledgements are still written. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    await this.flushAcks();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * `createProvider`: one Parley provider — client API, WebSocket stream, health and metrics on one port — over a
+ * storage the caller opened. The entry point (apps/provider) reads configuration and handles signals; tests start
+ * providers in-process with this same function.
+ */
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { routes } from './api/index.js';
+import { Authenticator } from './auth/authenticate.js';
+import { RateLimiter } from './auth/rateLimit.js';
+import type { ProviderConfig } from './config.js';
+import type { Context } from './context.js';
+import { Hub } from './delivery/hub.js';
+import { StreamRegistry } from './delivery/streams.js';
+import { installErrorHandling } from './errors.js';
+import { Metrics } from './metrics.js';
+import type { Storage } from './storage/types.js';
+
+export interface ProviderOptions {
+  /** Where logs go (default stdout). */
+  logStream?: DestinationStream;
+  now?: () => number;
+}
+
+export interface Provider {
+  readonly config: ProviderConfig;
+  readonly app: FastifyInstance;
+  readonly ctx: Context;
+  /** Listens on the configured host and port; resolves with the base URL. */
+  start(): Promise<string>;
+  /** Base URL once started. */
+  readonly url: string;
+  /** Stops taking work, finishes writes under way, closes streams and the storage. */
+  close(): Promise<void>;
+}
+
+export async function createProvider(
+  config: ProviderConfig,
+  storage: Storage,
+  options: ProviderOptions = {},
+): Promise<Provider> {
+  const now = options.now ?? Date.now;
+  const app = Fastify({
+    bodyLimit: config.bodyLimitBytes,
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            base: { domain: config.domain },
+            // Logs carry routes, never URLs with user names, bodies, tokens or keys.
+            redact: {
+              paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
+              remove: true,
+            },
+            serializers: {
+              req: (req) => ({ method: req.method, route: req.routeOptions?.url ?? 'unmatched', id: req.id }),
+              res: (res) => ({ status: res.statusCode }),
+            },
+            ...(options.logStream ? { stream: options.logStream } : {}),
+          },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.server.on('connection', (socket) => socket.setNoDelay(true));
+
+  const metrics = new Metrics();
+  const hub = new Hub(storage, metrics, now);
+  const ctx: Context = {
+    config,
+    storage,
+    log: app.log,
+    metrics,
+    auth: new Authenticator(storage, now),
+    hub,
+    streams: new StreamRegistry(hub),
+    limits: {
+      register: new RateLimiter(config.rateLimits.register, now),
+      login: new RateLimiter(config.rateLimits.login, now),
+    },
+    now,
+  };
+
+  installErrorHandling(app);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions?.url ?? 'unmatched';
+    metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
+    metrics.requestSeconds.observe({ route }, reply.elapsedTime / 1000);
+  });
+  await app.register(websocket, { options: { maxPayload: config.stream.maxFrameBytes } });
+  for (const route of routes) route(app, ctx);
+
+  const prune = setInterval(() => {
+    storage.rooms
+      .prune(now() - config.retention.maxAgeMs)
+      .then((n) => metrics.pruned.inc(n))
+      .catch((error) => app.log.error({ err: error }, 'prune failed'));
+  }, config.retention.pruneIntervalMs);
+  prune.unref();
+
+  let url = '';
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    app,
+    ctx,
+    get url() {
+      return url;
+    },
+    async start() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      url = config.publicUrl ?? address.replace('[::1]', 'localhost');
+      return url;
+    },
+    close() {
+      closing ??= (async () => {
+        clearInterval(prune);
+        const streams = ctx.streams.all();
+        for (const stream of streams) stream.socket.close(1001, 'server shutting down');
+        await app.close();
+        await hub.idle();
+        await Promise.all(streams.map((s) => s.close()));
+        await storage.close();
+      })();
+      return closing;
+    },
+  };
+}
