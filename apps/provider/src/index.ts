@@ -9,10 +9,13 @@ import { loadSettings, type ServeFlags, type ServeSettings } from './config.js';
 
 export { loadSettings, type ServeFlags, type ServeSettings } from './config.js';
 
+/** SQLite in the data folder, or PostgreSQL; a `schema` parameter on the URL picks the schema (default public). */
 export async function openStorage(settings: ServeSettings): Promise<Storage> {
-  return settings.databaseUrl
-    ? openPostgresStorage({ url: settings.databaseUrl })
-    : openSqliteStorage({ path: join(settings.dataDir, 'parley.db') });
+  if (!settings.databaseUrl) return openSqliteStorage({ path: join(settings.dataDir, 'parley.db') });
+  const url = new URL(settings.databaseUrl);
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  return openPostgresStorage({ url: url.toString(), ...(schema ? { schema } : {}) });
 }
 
 export async function startProvider(settings: ServeSettings): Promise<Provider> {

@@ -114,7 +114,8 @@ export function roomUri(domain: string, roomId: string): string {
   return `mimi://${domain}/r/${roomId}`;
 }
 
-const DOMAIN_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$/;
+const DOMAIN_RE =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$/;
 
 /** Lowercase DNS name, optionally with a port (development providers). */
 export function isDomain(text: string): boolean {

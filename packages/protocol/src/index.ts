@@ -1,3 +1,4 @@
+export * from './content/index.js';
 export * from './errors.js';
 export * from './handle.js';
 export * from './ids.js';

@@ -1,3 +1,5 @@
 export * from './backends.js';
+export * from './client.js';
+export * from './provider.js';
 export * from './storageSuite.js';
 export * from './vectors.js';

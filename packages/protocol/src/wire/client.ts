@@ -91,7 +91,12 @@ export const Submit = Type.Object(
 );
 export type Submit = Static<typeof Submit>;
 
-export const Submitted = Type.Object({ room: Type.String(), seq: Type.Integer(), ts: Type.Integer(), duplicate: Type.Boolean() });
+export const Submitted = Type.Object({
+  room: Type.String(),
+  seq: Type.Integer(),
+  ts: Type.Integer(),
+  duplicate: Type.Boolean(),
+});
 export type Submitted = Static<typeof Submitted>;
 
 export const MessageView = Type.Object({

@@ -41,7 +41,15 @@ export type ClientFrame = Static<typeof ClientFrame>;
 /** Server frames, for clients. */
 export type ServerFrame =
   | { type: 'ready'; device: string; user: string }
-  | { type: 'message'; room: string; seq: number; sender: string; device: string; ts: number; payload: string }
+  | {
+      type: 'message';
+      room: string;
+      seq: number;
+      sender: string;
+      device: string;
+      ts: number;
+      payload: string;
+    }
   | { type: 'submitted'; ref: number; room: string; seq: number; ts: number; duplicate: boolean }
   | { type: 'pong' }
   | { type: 'error'; ref?: number; code: string; message: string };

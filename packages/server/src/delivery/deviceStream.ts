@@ -69,7 +69,9 @@ export class DeviceStream {
     this.drain()
       .catch((error) => this.onError(error))
       .finally(() => {
+        // Whatever arrived after the drain's last look is picked up here: no window in which a wake-up is lost.
         this.pumping = false;
+        if (this.again && !this.closed) this.pump();
       });
   }
 

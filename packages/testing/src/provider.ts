@@ -1,0 +1,126 @@
+/**
+ * Real providers for tests: in-process on a random loopback port over a chosen backend, or as a child process
+ * (`parley serve`) when a test must kill it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createProvider, type Provider, type ProviderConfigInput, resolveConfig } from '@parley/server';
+import { dropSchema } from '@parley/storage-postgres';
+import type { DestinationStream } from 'pino';
+import { type Backend, type OpenedBackend, postgresUrl, tempDir, uniqueSchema } from './backends.js';
+import { repoRoot } from './vectors.js';
+
+/** Settings that keep tests fast and unthrottled; tests of limits set their own. */
+export const TEST_CONFIG: ProviderConfigInput = {
+  host: '127.0.0.1',
+  port: 0,
+  logLevel: 'silent',
+  passwords: { scryptLogN: 10, minLength: 8 },
+  rateLimits: {
+    register: { capacity: 10_000, perMinute: 10_000 },
+    login: { capacity: 10_000, perMinute: 10_000 },
+  },
+};
+
+export interface TestProvider {
+  provider: Provider;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startTestProvider(
+  backend: Backend,
+  config: ProviderConfigInput = {},
+  logStream?: DestinationStream,
+): Promise<TestProvider & { opened: OpenedBackend }> {
+  const opened = await backend.open();
+  const provider = await createProvider(
+    resolveConfig(TEST_CONFIG, { domain: 'a.localhost' }, config),
+    opened.storage,
+    logStream ? { logStream } : {},
+  );
+  const url = await provider.start();
+  return {
+    provider,
+    opened,
+    url,
+    close: async () => {
+      await provider.close();
+      await opened.destroy();
+    },
+  };
+}
+
+export interface ProcessProvider {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `parley serve` as a child process and waits for its address line. */
+export async function spawnProvider(args: {
+  domain: string;
+  dataDir: string;
+  db?: string;
+  port?: number;
+}): Promise<ProcessProvider> {
+  const argv = [
+    join(repoRoot, 'apps/cli/bin/parley.js'),
+    'serve',
+    '--domain',
+    args.domain,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(args.port ?? 0),
+    '--data',
+    args.dataDir,
+    '--log-level',
+    'warn',
+    ...(args.db ? ['--db', args.db] : []),
+  ];
+  const child = spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`provider did not start:\n${output}`)), 30_000);
+    const look = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', look);
+    exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`provider exited early:\n${output}`));
+    });
+  });
+  return { child, url, output: () => output, exited };
+}
+
+/** Where a spawned provider keeps its data for one backend: a temp folder, plus a schema URL for PostgreSQL. */
+export function processStorage(backend: 'sqlite' | 'postgres'): {
+  dataDir: string;
+  db?: string;
+  remove(): Promise<void>;
+} {
+  const dir = tempDir('parley-proc-');
+  if (backend === 'sqlite') return { dataDir: dir.path, remove: async () => dir.remove() };
+  const schema = uniqueSchema('parley_proc');
+  const url = new URL(postgresUrl!);
+  url.searchParams.set('schema', schema);
+  return {
+    dataDir: dir.path,
+    db: url.toString(),
+    remove: async () => {
+      dir.remove();
+      await dropSchema(postgresUrl!, schema);
+    },
+  };
+}
