@@ -91,7 +91,7 @@ for (const backend of backends.filter((b) => b.name !== 'memory')) {
         new Receiver('bob phone', b1, room),
         new Receiver('bob laptop', b2, room),
       ];
-      const [ra1, ra2, rb1, rb2] = receivers as [Receiver, Receiver, Receiver, Receiver];
+      const [, ra2, rb1, rb2] = receivers as [Receiver, Receiver, Receiver, Receiver];
       for (const r of receivers) await r.connect();
 
       // Sends run four at a time, from both users; the schedule takes devices off and on line meanwhile.

@@ -18,6 +18,8 @@ export const ProviderConfigSchema = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     /** Public base URL of this provider (defaults to http://host:port). */
     publicUrl: Type.Optional(Type.String()),
+    /** How long shutdown waits for requests under way before it cuts their connections. */
+    shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
     logLevel: Type.Union([
       Type.Literal('fatal'),
@@ -74,6 +76,7 @@ export const DEFAULT_CONFIG: ProviderConfig = {
   domain: 'localhost',
   host: '127.0.0.1',
   port: 7101,
+  shutdownGraceMs: 5_000,
   bodyLimitBytes: 256 * 1024,
   logLevel: 'info',
   retention: { maxAgeMs: 30 * 24 * 3600 * 1000, pruneIntervalMs: 60_000 },

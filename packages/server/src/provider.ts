@@ -119,7 +119,11 @@ export async function createProvider(
         clearInterval(prune);
         const streams = ctx.streams.all();
         for (const stream of streams) stream.socket.close(1001, 'server shutting down');
+        // Requests under way get a grace period; then idle or half-sent connections are cut so that shutdown
+        // cannot hang. Writes already begun still finish: the hub is awaited below.
+        const cut = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
         await app.close();
+        clearTimeout(cut);
         await hub.idle();
         await Promise.all(streams.map((s) => s.close()));
         await storage.close();

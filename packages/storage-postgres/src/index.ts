@@ -34,7 +34,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-    await migrate(db as Kysely<unknown>, 'postgres');
+    await migrate(db as Kysely<unknown>, 'postgres', schema);
   } catch (error) {
     await db.destroy();
     throw error;

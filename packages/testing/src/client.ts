@@ -20,6 +20,7 @@ export class HttpError extends Error {
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read loosely typed JSON replies
 export async function call<T = any>(
   base: string,
   method: string,
@@ -85,6 +86,7 @@ export class DeviceClient {
     return this.user.split('@')[0]!;
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: tests read loosely typed JSON replies
   call<T = any>(method: string, path: string, body?: unknown): Promise<Reply<T>> {
     return call<T>(this.base, method, path, body, this.token);
   }

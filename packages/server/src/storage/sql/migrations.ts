@@ -108,9 +108,10 @@ export function migrationsFor(flavor: Flavor): Record<string, Migration> {
 }
 
 /** Brings the schema up to date; throws with the failing migration's name when one fails. */
-export async function migrate(db: Kysely<unknown>, flavor: Flavor): Promise<string[]> {
+export async function migrate(db: Kysely<unknown>, flavor: Flavor, schema?: string): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(flavor) };
-  const migrator = new Migrator({ db, provider });
+  // The ledger lives in the provider's own schema: other schemas of the same database have ledgers of their own.
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
