@@ -28,6 +28,16 @@ export {
   removeMembers,
   selfUpdate,
 } from './group.js';
+export {
+  checkHandshake,
+  type GroupInfoCheck,
+  type GroupInfoRejection,
+  type HandshakeCheck,
+  type HandshakeRejection,
+  type HubMember,
+  inspectGroupInfo,
+  type NextEpoch,
+} from './hub.js';
 export { exportGroupInfo, joinExternal, joinFromWelcome } from './join.js';
 export { createKeyPackage, type Device, type KeyPackageBundle, LAST_RESORT_EXTENSION } from './keyPackage.js';
 export { processMessage, type Received } from './receive.js';
