@@ -21,6 +21,10 @@ export const ERROR_STATUS = {
   noSuchDevice: 404,
   methodNotAllowed: 405,
   handleTaken: 409,
+  /** A commit or proposal for an epoch the room has left: process the newer commits, then try again. */
+  staleEpoch: 409,
+  badHandshake: 400,
+  identityKeyConflict: 409,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
   tooManyRequests: 429,

@@ -57,7 +57,7 @@ export const ProviderConfigSchema = Type.Object(
     ),
     stream: Type.Object(
       {
-        /** Seconds a new WebSocket may take to send its auth frame. */
+        /** Milliseconds a new WebSocket may take to send its auth frame. */
         authTimeoutMs: Type.Integer({ minimum: 100 }),
         maxFrameBytes: Type.Integer({ minimum: 1024 }),
       },

@@ -1,6 +1,7 @@
 /**
  * What every endpoint handler may use. Built once per provider by `createProvider`.
  */
+import type { MlsContext } from '@parley/crypto';
 import { parseAddress } from '@parley/protocol';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Authenticator } from './auth/authenticate.js';
@@ -21,6 +22,8 @@ export interface Context {
   hub: Hub;
   streams: StreamRegistry;
   limits: { register: RateLimiter; login: RateLimiter };
+  /** MLS checks of the hub: no secrets, identity keys of this provider's users. */
+  mls: MlsContext;
   now: () => number;
 }
 

@@ -3,8 +3,11 @@
  * storage the caller opened. The entry point (apps/provider) reads configuration and handles signals; tests start
  * providers in-process with this same function.
  */
+
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createContext, type LookupIdentityKey } from '@parley/crypto';
+import { loadNodeSuite } from '@parley/crypto/node';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { routes } from './api/index.js';
 import { Authenticator } from './auth/authenticate.js';
@@ -13,7 +16,7 @@ import type { ProviderConfig } from './config.js';
 import type { Context } from './context.js';
 import { Hub } from './delivery/hub.js';
 import { StreamRegistry } from './delivery/streams.js';
-import { installErrorHandling } from './errors.js';
+import { ApiError, installErrorHandling, wireError } from './errors.js';
 import { Metrics } from './metrics.js';
 import type { Storage } from './storage/types.js';
 
@@ -63,8 +66,22 @@ export async function createProvider(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Raised before routing (a malformed percent-encoding, an over-long path parameter); without this Fastify
+    // answers in its own error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const bad = (error.statusCode ?? 500) < 500;
+      (reply as FastifyReply)
+        .code(bad ? 400 : 500)
+        .send(
+          bad
+            ? wireError('badRequest', 'The request URL could not be read.')
+            : wireError('internal', 'Something went wrong on the server.'),
+        );
+    },
   });
   app.server.on('connection', (socket) => socket.setNoDelay(true));
+  // The API speaks JSON only; Fastify's default text/plain parser would let a text body through to validation.
+  app.removeContentTypeParser('text/plain');
 
   const metrics = new Metrics();
   const hub = new Hub(storage, metrics, now);
@@ -80,10 +97,20 @@ export async function createProvider(
       register: new RateLimiter(config.rateLimits.register, now),
       login: new RateLimiter(config.rateLimits.login, now),
     },
+    mls: createContext({
+      suite: await loadNodeSuite(),
+      lookupIdentityKey: localIdentityKeys(config.domain, storage),
+    }),
     now,
   };
 
   installErrorHandling(app);
+  // PostgreSQL text cannot hold U+0000 (the query fails), so no backend is handed one: refused here, alike for all.
+  app.addHook('preHandler', async (request) => {
+    if (hasNul(request.body) || hasNul(request.params) || hasNul(request.query)) {
+      throw new ApiError('invalidRequest', 'Text may not contain the character U+0000.');
+    }
+  });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
@@ -130,5 +157,31 @@ export async function createProvider(
       })();
       return closing;
     },
+  };
+}
+
+/** Whether any string (or key) in a parsed request holds U+0000; iterative, as unvalidated bodies nest deep. */
+function hasNul(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (typeof next === 'string') {
+      if (next.includes('\u0000')) return true;
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [key, item] of Object.entries(next)) {
+        if (key.includes('\u0000')) return true;
+        stack.push(item);
+      }
+    }
+  }
+  return false;
+}
+
+/** Identity keys of this provider's users, as the hub's MLS checks look them up by user URI. */
+function localIdentityKeys(domain: string, storage: Storage): LookupIdentityKey {
+  const prefix = `mimi://${domain}/u/`;
+  return async (uri) => {
+    if (!uri.startsWith(prefix)) return undefined;
+    return (await storage.accounts.getUser(uri.slice(prefix.length)))?.identityKey ?? undefined;
   };
 }

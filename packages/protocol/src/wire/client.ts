@@ -14,6 +14,8 @@ export const MAX_KEY_PACKAGE_BYTES = 16 * 1024;
 export const MAX_KEY_PACKAGE_BATCH = 100;
 /** Members named in one create or add. */
 export const MAX_MEMBERS_PER_REQUEST = 100;
+/** Largest MLS GroupInfo (it carries the ratchet tree) or handshake message, decoded. */
+export const MAX_HANDSHAKE_BYTES = 1024 * 1024;
 /** Upper bound of `limit` in catch-up reads. */
 export const MAX_PAGE = 1000;
 
@@ -62,11 +64,38 @@ export const MemberParams = Type.Object({ roomId: Id, member: UserRef });
 export const CreateRoom = Type.Object(
   {
     kind: Type.Optional(Type.Union([Type.Literal('direct'), Type.Literal('group')])),
+    /** Members of a plain room; an encrypted room starts with its creator alone and grows by commits. */
     members: Type.Array(UserRef, { maxItems: MAX_MEMBERS_PER_REQUEST }),
+    /** The MLS GroupInfo (with ratchet tree) of the creator's new group at epoch 0: makes the room encrypted. */
+    groupInfo: Type.Optional(Base64(MAX_HANDSHAKE_BYTES)),
   },
   { additionalProperties: false },
 );
 export type CreateRoom = Static<typeof CreateRoom>;
+
+/** A commit to an encrypted room, the GroupInfo of the epoch it starts, and the Welcome for added devices. */
+export const SubmitCommit = Type.Object(
+  {
+    commit: Base64(MAX_HANDSHAKE_BYTES),
+    groupInfo: Base64(MAX_HANDSHAKE_BYTES),
+    welcome: Type.Optional(Base64(MAX_HANDSHAKE_BYTES)),
+  },
+  { additionalProperties: false },
+);
+export type SubmitCommit = Static<typeof SubmitCommit>;
+
+export const SubmitProposal = Type.Object(
+  { proposal: Base64(MAX_HANDSHAKE_BYTES) },
+  { additionalProperties: false },
+);
+export type SubmitProposal = Static<typeof SubmitProposal>;
+
+export const GroupInfoView = Type.Object({
+  room: Type.String(),
+  epoch: Type.Integer(),
+  groupInfo: Type.String(),
+});
+export type GroupInfoView = Static<typeof GroupInfoView>;
 
 export const AddMembers = Type.Object(
   { members: Type.Array(UserRef, { minItems: 1, maxItems: MAX_MEMBERS_PER_REQUEST }) },
@@ -82,6 +111,8 @@ export const RoomView = Type.Object({
   members: Type.Array(Type.Object({ user: Type.String(), role: Type.String() })),
   lastSeq: Type.Integer(),
   createdAt: Type.Integer(),
+  encrypted: Type.Boolean(),
+  epoch: Type.Integer(),
 });
 export type RoomView = Static<typeof RoomView>;
 
@@ -99,9 +130,19 @@ export const Submitted = Type.Object({
 });
 export type Submitted = Static<typeof Submitted>;
 
+/** What a room message is: an opaque application payload, an MLS handshake, or a Welcome for one device. */
+export const MessageKind = Type.Union([
+  Type.Literal('application'),
+  Type.Literal('commit'),
+  Type.Literal('proposal'),
+  Type.Literal('welcome'),
+]);
+export type MessageKind = Static<typeof MessageKind>;
+
 export const MessageView = Type.Object({
   room: Type.String(),
   seq: Type.Integer(),
+  kind: MessageKind,
   sender: Type.String(),
   device: Type.String(),
   ts: Type.Integer(),

@@ -6,7 +6,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { ID_PATTERN } from '../ids.js';
-import { Acks, Base64, ClientId, Id, MAX_PAYLOAD_BYTES, Seq } from './client.js';
+import { Acks, Base64, ClientId, Id, MAX_PAYLOAD_BYTES, type MessageView, Seq } from './client.js';
 
 export const AuthFrame = Type.Object(
   {
@@ -41,15 +41,7 @@ export type ClientFrame = Static<typeof ClientFrame>;
 /** Server frames, for clients. */
 export type ServerFrame =
   | { type: 'ready'; device: string; user: string }
-  | {
-      type: 'message';
-      room: string;
-      seq: number;
-      sender: string;
-      device: string;
-      ts: number;
-      payload: string;
-    }
+  | ({ type: 'message' } & MessageView)
   | { type: 'submitted'; ref: number; room: string; seq: number; ts: number; duplicate: boolean }
   | { type: 'pong' }
   | { type: 'error'; ref?: number; code: string; message: string };

@@ -1,5 +1,7 @@
 import type { Route } from '../context.js';
 import { devices } from './client/devices.js';
+import { handshakes } from './client/handshakes.js';
+import { identity } from './client/identity.js';
 import { keyPackages } from './client/keyPackages.js';
 import { login } from './client/login.js';
 import { membership } from './client/membership.js';
@@ -19,6 +21,8 @@ export const routes: Route[] = [
   rooms,
   membership,
   messages,
+  handshakes,
+  identity,
   sync,
   keyPackages,
   stream,

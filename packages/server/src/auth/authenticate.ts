@@ -19,6 +19,8 @@ export interface Principal {
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly touched = new Map<string, number>();
+  /** Devices removed lately: a lookup that was already under way must not put one back in the cache. */
+  private readonly removed = new Map<string, number>();
 
   constructor(
     private readonly storage: Storage,
@@ -31,7 +33,7 @@ export class Authenticator {
     const cached = this.cache.get(tokenHash);
     if (cached && cached.until > now) return cached.principal;
     const device = await this.storage.accounts.deviceByTokenHash(tokenHash);
-    if (!device) {
+    if (!device || (this.removed.get(device.id) ?? 0) > now) {
       this.cache.delete(tokenHash);
       return undefined;
     }
@@ -57,6 +59,9 @@ export class Authenticator {
   }
 
   forgetDevice(deviceId: string): void {
+    const now = this.now();
+    for (const [id, until] of this.removed) if (until <= now) this.removed.delete(id);
+    this.removed.set(deviceId, now + CACHE_MS);
     for (const [hash, entry] of this.cache)
       if (entry.principal.device.id === deviceId) this.cache.delete(hash);
     this.touched.delete(deviceId);

@@ -45,6 +45,11 @@ export class DeviceStream {
   deliver(message: StoredMessage): void {
     if (this.closed) return;
     const last = this.sent.get(message.room);
+    if (message.toDevice !== null && message.toDevice !== this.deviceId) {
+      // A Welcome for another device: nothing to send, but the position moves past it.
+      if (last === message.seq - 1) this.sent.set(message.room, message.seq);
+      return;
+    }
     if (!this.pumping && last === message.seq - 1 && this.socket.bufferedAmount < HIGH_WATER_BYTES) {
       this.push(message);
       return;
@@ -81,7 +86,13 @@ export class DeviceStream {
       for (const pending of await this.storage.rooms.pending(this.deviceId)) {
         let position = Math.max(this.sent.get(pending.room) ?? 0, pending.cursor);
         while (!this.closed && position < pending.lastSeq) {
-          const read = await this.storage.rooms.read(pending.room, this.handle, position, PAGE);
+          const read = await this.storage.rooms.read(
+            pending.room,
+            this.handle,
+            position,
+            PAGE,
+            this.deviceId,
+          );
           if (!read.ok || read.messages.length === 0) break;
           for (const message of read.messages) {
             if (this.socket.bufferedAmount >= HIGH_WATER_BYTES) {

@@ -3,9 +3,11 @@
  * returns only after a durable commit) and only then announces the message to connected devices, so nothing is
  * pushed that a crash could take back.
  */
+import type { MlsContext } from '@parley/crypto';
 import { ApiError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Storage, StoredMessage } from '../storage/types.js';
+import { checkSubmission, type HandshakeSubmission } from './handshakes.js';
 
 export interface SubmitInput {
   room: string;
@@ -48,17 +50,55 @@ export class Hub {
     this.members.delete(roomId);
   }
 
+  /**
+   * Checks and stores a commit or proposal of an encrypted room (see handshakes.ts), then tells old and new
+   * members' devices. Throws `staleEpoch` when another commit won the epoch first.
+   */
+  handshake(mls: MlsContext, domain: string, input: HandshakeSubmission) {
+    return this.track(this.storeHandshake(mls, domain, input));
+  }
+
+  private async storeHandshake(mls: MlsContext, domain: string, input: HandshakeSubmission) {
+    const checked = await checkSubmission(mls, this.storage, domain, input);
+    const before = await this.membersOf(input.room);
+    const result = await this.storage.rooms.applyHandshake({
+      room: input.room,
+      sender: input.handle,
+      device: input.deviceId,
+      kind: input.kind,
+      payload: input.message,
+      ts: this.now(),
+      epoch: checked.epoch,
+      ...(checked.next ? { next: checked.next } : {}),
+      ...(checked.welcome ? { welcome: checked.welcome } : {}),
+    });
+    if (!result.ok) {
+      if (result.reason === 'staleEpoch') {
+        throw new ApiError('staleEpoch', 'Another commit took this epoch first: process it, then retry.');
+      }
+      throw new ApiError('noSuchRoom', 'There is no such room.');
+    }
+    this.membershipChanged(input.room);
+    const audience = new Set([...before, ...result.members.map((m) => m.handle)]);
+    this.metrics.submitted.inc(result.messages.length);
+    for (const message of result.messages) for (const listener of this.listeners) listener(message, audience);
+    return { ...result, added: checked.next?.addUsers ?? [] };
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const forget = () => this.inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
   /** Resolves once every submit under way has finished (graceful shutdown waits for this). */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   submit(input: SubmitInput) {
-    const work = this.store(input);
-    this.inFlight.add(work);
-    const forget = () => this.inFlight.delete(work);
-    work.then(forget, forget);
-    return work;
+    return this.track(this.store(input));
   }
 
   private async store(input: SubmitInput) {

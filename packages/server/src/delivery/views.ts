@@ -8,6 +8,7 @@ export function messageView(domain: string, m: StoredMessage): MessageView {
   return {
     room: m.room,
     seq: m.seq,
+    kind: m.kind,
     sender: address(domain, m.sender),
     device: m.device,
     ts: m.ts,
@@ -25,5 +26,7 @@ export function roomView(domain: string, room: RoomRecord, members: MemberRecord
     members: members.map((m) => ({ user: address(domain, m.handle), role: m.role })),
     lastSeq: room.lastSeq,
     createdAt: room.createdAt,
+    encrypted: room.encrypted,
+    epoch: room.epoch,
   };
 }

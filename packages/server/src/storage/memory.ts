@@ -7,6 +7,8 @@ import type {
   AppendInput,
   AppendResult,
   DeviceRecord,
+  HandshakeInput,
+  HandshakeResult,
   KeyPackageStore,
   MemberRecord,
   MembershipResult,
@@ -25,6 +27,7 @@ interface Room {
   record: RoomRecord;
   members: Map<string, MemberRecord>;
   messages: Map<number, StoredMessage>;
+  groupInfo?: Uint8Array;
 }
 
 interface KeyPackage {
@@ -85,7 +88,17 @@ class MemoryAccounts implements AccountStore {
 
   async getUser(handle: string) {
     const user = this.s.users.get(handle);
-    return user && copy(user);
+    return user && { identityKey: null, ...copy(user) };
+  }
+
+  async setIdentityKey(handle: string, key: Uint8Array) {
+    const user = this.s.users.get(handle);
+    if (!user) return { ok: false as const, reason: 'noSuchUser' as const };
+    if (user.identityKey && Buffer.compare(user.identityKey, key) !== 0) {
+      return { ok: false as const, reason: 'conflict' as const };
+    }
+    user.identityKey = key.slice();
+    return { ok: true as const };
   }
 
   async addDevice(handle: string, device: NewDevice) {
@@ -147,13 +160,16 @@ class MemoryRooms implements RoomStore {
   constructor(private readonly s: State) {}
 
   async createRoom(
-    room: { id: string; kind: RoomKind; creator: string; createdAt: number },
+    room: { id: string; kind: RoomKind; creator: string; createdAt: number; groupInfo?: Uint8Array },
     members: string[],
   ): Promise<MembershipResult> {
+    const { groupInfo, ...fields } = room;
+    if (groupInfo) members = [];
     const missing = [room.creator, ...members].find((h) => !this.s.users.has(h));
     if (missing) return { ok: false, reason: 'noSuchUser', detail: missing };
-    const record: RoomRecord = { ...room, lastSeq: 0 };
+    const record: RoomRecord = { ...fields, lastSeq: 0, encrypted: groupInfo !== undefined, epoch: 0 };
     const created: Room = { record, members: new Map(), messages: new Map() };
+    if (groupInfo) created.groupInfo = groupInfo.slice();
     this.s.rooms.set(room.id, created);
     this.s.join(created, room.creator, 'owner');
     const changed = [room.creator];
@@ -182,6 +198,7 @@ class MemoryRooms implements RoomStore {
     if (!room) return { ok: false, reason: 'noSuchRoom' };
     if (!room.members.has(actor)) return { ok: false, reason: 'notMember' };
     if (room.record.kind === 'direct') return { ok: false, reason: 'forbidden', detail: 'direct' };
+    if (room.record.encrypted) return { ok: false, reason: 'forbidden', detail: 'encrypted' };
     const missing = handles.find((h) => !this.s.users.has(h));
     if (missing) return { ok: false, reason: 'noSuchUser', detail: missing };
     const changed: string[] = [];
@@ -198,6 +215,7 @@ class MemoryRooms implements RoomStore {
     if (!room) return { ok: false, reason: 'noSuchRoom' };
     const actorRecord = room.members.get(actor);
     if (!actorRecord) return { ok: false, reason: 'notMember' };
+    if (room.record.encrypted) return { ok: false, reason: 'forbidden', detail: 'encrypted' };
     if (actor !== handle && actorRecord.role !== 'owner') return { ok: false, reason: 'forbidden' };
     if (!room.members.has(handle)) return { ok: false, reason: 'noSuchUser', detail: handle };
     this.s.leave(room, handle);
@@ -218,6 +236,8 @@ class MemoryRooms implements RoomStore {
     const message: StoredMessage = {
       room: input.room,
       seq,
+      kind: 'application',
+      toDevice: null,
       sender: input.sender,
       device: input.device,
       ts: input.ts,
@@ -229,7 +249,52 @@ class MemoryRooms implements RoomStore {
     return { ok: true, message: { ...message }, duplicate: false };
   }
 
-  async read(roomId: string, reader: string, after: number, limit: number): Promise<ReadResult> {
+  async groupInfo(roomId: string) {
+    const room = this.s.rooms.get(roomId);
+    return room?.groupInfo && { epoch: room.record.epoch, groupInfo: room.groupInfo.slice() };
+  }
+
+  async applyHandshake(input: HandshakeInput): Promise<HandshakeResult> {
+    const room = this.s.rooms.get(input.room);
+    if (!room) return { ok: false, reason: 'noSuchRoom' };
+    if (!room.record.encrypted) return { ok: false, reason: 'notEncrypted' };
+    if (!room.members.has(input.sender)) return { ok: false, reason: 'notMember' };
+    if (room.record.epoch !== input.epoch) return { ok: false, reason: 'staleEpoch' };
+    const stored: StoredMessage[] = [];
+    const store = (kind: StoredMessage['kind'], payload: Uint8Array, toDevice: string | null) => {
+      const seq = ++room.record.lastSeq;
+      const message: StoredMessage = {
+        room: input.room,
+        seq,
+        kind,
+        toDevice,
+        sender: input.sender,
+        device: input.device,
+        ts: input.ts,
+        payload: payload.slice(),
+      };
+      room.messages.set(seq, message);
+      stored.push({ ...message });
+    };
+    store(input.kind, input.payload, null);
+    if (input.next) {
+      room.record.epoch = input.next.epoch;
+      room.groupInfo = input.next.groupInfo.slice();
+      for (const handle of input.next.removeUsers) if (room.members.has(handle)) this.s.leave(room, handle);
+      for (const handle of input.next.addUsers)
+        if (!room.members.has(handle)) this.s.join(room, handle, 'member');
+    }
+    for (const device of input.welcome?.devices ?? []) store('welcome', input.welcome!.payload, device);
+    return { ok: true, messages: stored, room: copy(room.record), members: membersOf(room) };
+  }
+
+  async read(
+    roomId: string,
+    reader: string,
+    after: number,
+    limit: number,
+    device?: string,
+  ): Promise<ReadResult> {
     const room = this.s.rooms.get(roomId);
     if (!room) return { ok: false, reason: 'noSuchRoom' };
     const member = room.members.get(reader);
@@ -238,7 +303,8 @@ class MemoryRooms implements RoomStore {
     const messages: StoredMessage[] = [];
     for (let seq = from + 1; seq <= room.record.lastSeq && messages.length < limit; seq++) {
       const message = room.messages.get(seq);
-      if (message) messages.push({ ...message });
+      if (message && (message.toDevice === null || message.toDevice === device))
+        messages.push({ ...message });
     }
     return { ok: true, messages };
   }

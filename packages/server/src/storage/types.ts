@@ -11,6 +11,8 @@ export interface UserRecord {
   handle: string;
   passwordHash: string;
   createdAt: number;
+  /** The user's long-term Ed25519 identity public key, once a device published it. */
+  identityKey?: Uint8Array | null;
 }
 
 export interface DeviceRecord {
@@ -38,7 +40,13 @@ export interface RoomRecord {
   creator: string;
   lastSeq: number;
   createdAt: number;
+  /** An MLS room: membership follows the group, handshakes are checked against its GroupInfo. */
+  encrypted: boolean;
+  /** The MLS epoch the room is in (0 for plain rooms). */
+  epoch: number;
 }
+
+export type MessageKind = 'application' | 'commit' | 'proposal' | 'welcome';
 
 export interface MemberRecord {
   handle: string;
@@ -50,6 +58,9 @@ export interface MemberRecord {
 export interface StoredMessage {
   room: string;
   seq: number;
+  kind: MessageKind;
+  /** A Welcome is for one device only; everything else is for every member device. */
+  toDevice: string | null;
   sender: string;
   device: string;
   ts: number;
@@ -65,6 +76,25 @@ export interface AppendInput {
   payload: Uint8Array;
   ts: number;
 }
+
+export interface HandshakeInput {
+  room: string;
+  sender: string;
+  device: string;
+  kind: 'commit' | 'proposal';
+  payload: Uint8Array;
+  ts: number;
+  /** The epoch the handshake was made in: it must still be the room's. */
+  epoch: number;
+  /** For a commit: the epoch it starts, its GroupInfo and the users it adds or removes from the room. */
+  next?: { epoch: number; groupInfo: Uint8Array; addUsers: string[]; removeUsers: string[] };
+  /** For a commit that adds devices: one Welcome, stored once per device. */
+  welcome?: { payload: Uint8Array; devices: string[] };
+}
+
+export type HandshakeResult =
+  | { ok: true; messages: StoredMessage[]; room: RoomRecord; members: MemberRecord[] }
+  | { ok: false; reason: 'noSuchRoom' | 'notMember' | 'staleEpoch' | 'notEncrypted' };
 
 export type AppendResult =
   | { ok: true; message: StoredMessage; duplicate: boolean }
@@ -87,6 +117,11 @@ export interface PendingRoom {
 
 export interface AccountStore {
   /** Creates the user and their first device together. */
+  /** Publishes the user's identity key; the same key again is fine, a different one is a conflict. */
+  setIdentityKey(
+    handle: string,
+    key: Uint8Array,
+  ): Promise<{ ok: true } | { ok: false; reason: 'conflict' | 'noSuchUser' }>;
   register(user: UserRecord, device: NewDevice): Promise<{ ok: true } | { ok: false; reason: 'handleTaken' }>;
   getUser(handle: string): Promise<UserRecord | undefined>;
   /** Adds a device to an existing user; its cursors start at the present of every room the user is in. */
@@ -100,10 +135,19 @@ export interface AccountStore {
 }
 
 export interface RoomStore {
+  /** With `groupInfo` the room is encrypted, at epoch 0, and starts with its creator alone. */
   createRoom(
-    room: { id: string; kind: RoomKind; creator: string; createdAt: number },
+    room: { id: string; kind: RoomKind; creator: string; createdAt: number; groupInfo?: Uint8Array },
     members: string[],
   ): Promise<MembershipResult>;
+  /** The latest GroupInfo of an encrypted room. */
+  groupInfo(roomId: string): Promise<{ epoch: number; groupInfo: Uint8Array } | undefined>;
+  /**
+   * Stores a checked handshake atomically: only while the room is still at `epoch`; a commit moves the room to its
+   * next epoch, stores its GroupInfo, adds and removes members (added users see the room from the commit on), and
+   * stores the Welcome once per added device.
+   */
+  applyHandshake(input: HandshakeInput): Promise<HandshakeResult>;
   getRoom(id: string): Promise<{ room: RoomRecord; members: MemberRecord[] } | undefined>;
   roomsOf(handle: string): Promise<RoomRecord[]>;
   /** Any member may add users; existing members are left as they are. */
@@ -111,8 +155,11 @@ export interface RoomStore {
   /** The owner may remove anyone; anyone may remove themselves (leave). */
   removeMember(roomId: string, actor: string, handle: string): Promise<MembershipResult>;
   append(input: AppendInput): Promise<AppendResult>;
-  /** Messages of one room after `after` (never before the reader's join point), oldest first. */
-  read(roomId: string, reader: string, after: number, limit: number): Promise<ReadResult>;
+  /**
+   * Messages of one room after `after` (never before the reader's join point), oldest first. Welcomes are
+   * included only for `device`.
+   */
+  read(roomId: string, reader: string, after: number, limit: number, device?: string): Promise<ReadResult>;
   /** The rooms where this device has messages past its acknowledged cursor. */
   pending(deviceId: string): Promise<PendingRoom[]>;
   /** Moves the device's cursors forward (never back, never past the room's end). Unknown rooms are ignored. */

@@ -4,7 +4,9 @@ import { decodeBase64, localHandle, type Route } from '../../context.js';
 import { ApiError } from '../../errors.js';
 
 export const keyPackages: Route = (app, ctx) => {
-  app.post('/v1/keypackages', { schema: { body: UploadKeyPackages } }, async (request, reply) => {
+  // A full batch (100 packages of up to 16 KiB, in base64) is larger than the default body limit.
+  const bodyLimit = 4 * 1024 * 1024;
+  app.post('/v1/keypackages', { bodyLimit, schema: { body: UploadKeyPackages } }, async (request, reply) => {
     const me = await ctx.auth.fromRequest(request);
     const body = request.body as UploadKeyPackages;
     await ctx.storage.keyPackages.upload(

@@ -17,7 +17,9 @@ export function membershipError(result: Extract<MembershipResult, { ok: false }>
         'forbidden',
         result.detail === 'direct'
           ? 'A direct room keeps its two people; start a group instead.'
-          : 'Only the room owner can remove other members.',
+          : result.detail === 'encrypted'
+            ? 'Members of an encrypted room change by MLS commit.'
+            : 'Only the room owner can remove other members.',
       );
   }
 }

@@ -20,10 +20,9 @@ export const messages: Route = (app, ctx) => {
         payload: decodeBase64(body.payload),
         ...(body.clientId === undefined ? {} : { clientId: body.clientId }),
       });
-      const { seq, ts } = result.message;
-      return reply
-        .code(result.duplicate ? 200 : 201)
-        .send({ room: roomId, seq, ts, duplicate: result.duplicate });
+      // A clientId is unique per device, not per room: a duplicate names the room it was first stored in.
+      const { room, seq, ts } = result.message;
+      return reply.code(result.duplicate ? 200 : 201).send({ room, seq, ts, duplicate: result.duplicate });
     },
   );
 
@@ -34,7 +33,13 @@ export const messages: Route = (app, ctx) => {
       const me = await ctx.auth.fromRequest(request);
       const { roomId } = request.params as { roomId: string };
       const { after = 0, limit = 100 } = request.query as { after?: number; limit?: number };
-      const read = await ctx.storage.rooms.read(roomId, me.handle, after, Math.min(limit, MAX_PAGE));
+      const read = await ctx.storage.rooms.read(
+        roomId,
+        me.handle,
+        after,
+        Math.min(limit, MAX_PAGE),
+        me.device.id,
+      );
       if (!read.ok) throw new ApiError('noSuchRoom', 'There is no such room.');
       return {
         messages: read.messages.map((m) => messageView(ctx.config.domain, m)),

@@ -1,12 +1,20 @@
 // POST /v1/accounts — create an account and its first device; answers the device's token once.
 import { Credentials, checkHandle, formatAddress, randomId } from '@parley/protocol';
+import { Type } from 'typebox';
 import { hashPassword } from '../../auth/password.js';
 import { hashToken, newToken } from '../../auth/tokens.js';
 import { type Route, tooMany } from '../../context.js';
 import { ApiError } from '../../errors.js';
 
+// The handle's length is left to checkHandle, which names the problem (handleTooShort, handleTooLong) where the
+// schema could only say invalidRequest.
+const Registration = Type.Object(
+  { ...Credentials.properties, handle: Type.String({ maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+
 export const register: Route = (app, ctx) => {
-  app.post('/v1/accounts', { schema: { body: Credentials } }, async (request, reply) => {
+  app.post('/v1/accounts', { schema: { body: Registration } }, async (request, reply) => {
     const body = request.body as Credentials;
     const limited = ctx.limits.register.take(`ip:${request.ip}`);
     if (!limited.ok) throw tooMany(limited.retryAfterMs);

@@ -1,6 +1,8 @@
 // POST /v1/rooms, GET /v1/rooms, GET /v1/rooms/:roomId — rooms this provider is the hub of.
-import { CreateRoom, RoomParams, randomId } from '@parley/protocol';
-import { localHandle, type Route } from '../../context.js';
+
+import { inspectGroupInfo } from '@parley/crypto';
+import { CreateRoom, RoomParams, randomId, userUri } from '@parley/protocol';
+import { type Context, decodeBase64, localHandle, type Route } from '../../context.js';
 import { roomView } from '../../delivery/views.js';
 import { ApiError } from '../../errors.js';
 import { membershipError } from './membership.js';
@@ -11,12 +13,14 @@ export const rooms: Route = (app, ctx) => {
     const body = request.body as CreateRoom;
     const kind = body.kind ?? 'group';
     const members = [...new Set(body.members.map((m) => localHandle(ctx, m)))].filter((h) => h !== me.handle);
-    if (kind === 'direct' && members.length !== 1) {
+    if (kind === 'direct' && body.groupInfo === undefined && members.length !== 1) {
       throw new ApiError('invalidRequest', 'A direct room has exactly one other member.');
     }
+    const groupInfo = body.groupInfo === undefined ? undefined : decodeBase64(body.groupInfo);
+    if (groupInfo) await checkNewGroup(ctx, groupInfo, me.handle, me.device.id);
     const result = await ctx.storage.rooms.createRoom(
-      { id: randomId(), kind, creator: me.handle, createdAt: ctx.now() },
-      members,
+      { id: randomId(), kind, creator: me.handle, createdAt: ctx.now(), ...(groupInfo ? { groupInfo } : {}) },
+      groupInfo ? [] : members,
     );
     if (!result.ok) throw membershipError(result);
     return reply.code(201).send({ room: roomView(ctx.config.domain, result.room, result.members) });
@@ -41,3 +45,14 @@ export const rooms: Route = (app, ctx) => {
     return { room: roomView(ctx.config.domain, found.room, found.members) };
   });
 };
+
+/** An encrypted room starts as a group at epoch 0 whose one leaf is the creating device. */
+async function checkNewGroup(ctx: Context, groupInfo: Uint8Array, handle: string, deviceId: string) {
+  const info = await inspectGroupInfo(ctx.mls, groupInfo);
+  if (!info.ok) throw new ApiError('badHandshake', `The GroupInfo does not verify (${info.reason}).`);
+  const [only, ...more] = info.members;
+  const me = userUri({ handle, domain: ctx.config.domain });
+  if (info.epoch !== 0n || more.length > 0 || only?.userUri !== me || only.deviceId !== deviceId) {
+    throw new ApiError('badHandshake', 'A new encrypted room is a group at epoch 0 with this device alone.');
+  }
+}

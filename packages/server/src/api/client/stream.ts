@@ -1,5 +1,6 @@
 // GET /v1/stream — the device's WebSocket: auth frame first, then live pushes, acks and submits.
 import { ClientFrame } from '@parley/protocol';
+import type { FastifyRequest } from 'fastify';
 import { Compile } from 'typebox/compile';
 import type { RawData, WebSocket } from 'ws';
 import { decodeBase64, type Route } from '../../context.js';
@@ -22,7 +23,12 @@ const sendError = (socket: WebSocket, code: string, message: string, ref?: numbe
   socket.send(JSON.stringify({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }) }));
 
 export const stream: Route = (app, ctx) => {
-  app.get('/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
+  // A plain GET (no Upgrade) would get the websocket plugin's bodiless 404; it gets our error shape instead.
+  const upgradeOnly = async (request: FastifyRequest) => {
+    if (!request.ws)
+      throw new ApiError('badRequest', 'GET /v1/stream is a WebSocket: send Upgrade: websocket.');
+  };
+  app.get('/v1/stream', { websocket: true, preHandler: upgradeOnly }, (socket: WebSocket, request) => {
     let device: DeviceStream | undefined;
     let authenticating = false;
     const timer = setTimeout(() => socket.close(4001, 'auth timeout'), ctx.config.stream.authTimeoutMs);

@@ -16,7 +16,13 @@ export const sync: Route = (app, ctx) => {
         more = true;
         break;
       }
-      const read = await ctx.storage.rooms.read(pending.room, me.handle, from, limit - out.length);
+      const read = await ctx.storage.rooms.read(
+        pending.room,
+        me.handle,
+        from,
+        limit - out.length,
+        me.device.id,
+      );
       if (!read.ok) continue;
       for (const m of read.messages) out.push(messageView(ctx.config.domain, m));
       if (read.messages.length > 0 && read.messages.at(-1)!.seq < pending.lastSeq) more = true;

@@ -53,7 +53,12 @@ export class SqlAccounts implements AccountStore {
     return this.db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('users')
-        .values({ handle: user.handle, password_hash: user.passwordHash, created_at: user.createdAt })
+        .values({
+          handle: user.handle,
+          password_hash: user.passwordHash,
+          created_at: user.createdAt,
+          identity_key: null,
+        })
         .onConflict((oc) => oc.column('handle').doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
@@ -66,7 +71,33 @@ export class SqlAccounts implements AccountStore {
 
   async getUser(handle: string): Promise<UserRecord | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('handle', '=', handle).executeTakeFirst();
-    return row && { handle: row.handle, passwordHash: row.password_hash, createdAt: Number(row.created_at) };
+    return (
+      row && {
+        handle: row.handle,
+        passwordHash: row.password_hash,
+        createdAt: Number(row.created_at),
+        identityKey: row.identity_key && new Uint8Array(row.identity_key),
+      }
+    );
+  }
+
+  async setIdentityKey(handle: string, key: Uint8Array) {
+    // Set only where none is set yet, so two devices publishing at once cannot both win.
+    await this.db
+      .updateTable('users')
+      .set({ identity_key: key })
+      .where('handle', '=', handle)
+      .where('identity_key', 'is', null)
+      .execute();
+    const row = await this.db
+      .selectFrom('users')
+      .select('identity_key')
+      .where('handle', '=', handle)
+      .executeTakeFirst();
+    if (!row) return { ok: false as const, reason: 'noSuchUser' as const };
+    return row.identity_key && Buffer.compare(Buffer.from(row.identity_key), Buffer.from(key)) === 0
+      ? { ok: true as const }
+      : { ok: false as const, reason: 'conflict' as const };
   }
 
   async addDevice(handle: string, device: NewDevice) {

@@ -103,8 +103,32 @@ function initial(flavor: Flavor): Migration {
   };
 }
 
+/** Encrypted rooms: the MLS epoch and GroupInfo per room, message kinds, Welcomes addressed to one device. */
+function encryptedRooms(flavor: Flavor): Migration {
+  const t = types(flavor);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('users').addColumn('identity_key', t.bytes).execute();
+      await db.schema
+        .alterTable('rooms')
+        .addColumn('encrypted', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('rooms')
+        .addColumn('epoch', t.int, (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('rooms').addColumn('group_info', t.bytes).execute();
+      await db.schema
+        .alterTable('messages')
+        .addColumn('kind', 'text', (c) => c.notNull().defaultTo('application'))
+        .execute();
+      await db.schema.alterTable('messages').addColumn('to_device', 'text').execute();
+    },
+  };
+}
+
 export function migrationsFor(flavor: Flavor): Record<string, Migration> {
-  return { '0001_initial': initial(flavor) };
+  return { '0001_initial': initial(flavor), '0002_encrypted_rooms': encryptedRooms(flavor) };
 }
 
 /** Brings the schema up to date; throws with the failing migration's name when one fails. */

@@ -2,6 +2,8 @@ import { type Kysely, sql } from 'kysely';
 import type {
   AppendInput,
   AppendResult,
+  HandshakeInput,
+  HandshakeResult,
   MemberRecord,
   MemberRole,
   MembershipResult,
@@ -17,17 +19,24 @@ import type { Database } from './schema.js';
 type Db = Kysely<Database>;
 export type Flavor = 'sqlite' | 'postgres';
 
-const toRoom = (row: Database['rooms']): RoomRecord => ({
+/** Every room column but the GroupInfo, which only the hub's checks read. */
+const roomColumns = ['id', 'kind', 'creator', 'last_seq', 'created_at', 'encrypted', 'epoch'] as const;
+
+const toRoom = (row: Omit<Database['rooms'], 'group_info'>): RoomRecord => ({
   id: row.id,
   kind: row.kind as RoomKind,
   creator: row.creator,
   lastSeq: Number(row.last_seq),
   createdAt: Number(row.created_at),
+  encrypted: Number(row.encrypted) === 1,
+  epoch: Number(row.epoch),
 });
 
 const toMessage = (row: Database['messages']): StoredMessage => ({
   room: row.room_id,
   seq: Number(row.seq),
+  kind: row.kind as StoredMessage['kind'],
+  toDevice: row.to_device,
   sender: row.sender,
   device: row.device_id,
   ts: Number(row.ts),
@@ -42,7 +51,7 @@ export class SqlRooms implements RoomStore {
 
   /** Reads the room row, locking it until the transaction ends where the database has row locks. */
   private async lockRoom(trx: Db, roomId: string) {
-    let query = trx.selectFrom('rooms').selectAll().where('id', '=', roomId);
+    let query = trx.selectFrom('rooms').select(roomColumns).where('id', '=', roomId);
     if (this.flavor === 'postgres') query = query.forUpdate();
     const row = await query.executeTakeFirst();
     return row && toRoom(row);
@@ -89,14 +98,15 @@ export class SqlRooms implements RoomStore {
   }
 
   async createRoom(
-    room: { id: string; kind: RoomKind; creator: string; createdAt: number },
+    room: { id: string; kind: RoomKind; creator: string; createdAt: number; groupInfo?: Uint8Array },
     members: string[],
   ): Promise<MembershipResult> {
     return this.db.transaction().execute(async (trx) => {
-      const others = [...new Set(members)].filter((h) => h !== room.creator);
+      const { groupInfo, ...fields } = room;
+      const others = groupInfo ? [] : [...new Set(members)].filter((h) => h !== room.creator);
       const missing = await this.missingUser(trx, [room.creator, ...others]);
       if (missing) return { ok: false, reason: 'noSuchUser', detail: missing };
-      const record: RoomRecord = { ...room, lastSeq: 0 };
+      const record: RoomRecord = { ...fields, lastSeq: 0, encrypted: groupInfo !== undefined, epoch: 0 };
       await trx
         .insertInto('rooms')
         .values({
@@ -105,6 +115,9 @@ export class SqlRooms implements RoomStore {
           creator: room.creator,
           last_seq: 0,
           created_at: room.createdAt,
+          encrypted: groupInfo ? 1 : 0,
+          epoch: 0,
+          group_info: groupInfo ?? null,
         })
         .execute();
       await this.join(trx, record, [room.creator], 'owner');
@@ -119,7 +132,7 @@ export class SqlRooms implements RoomStore {
   }
 
   async getRoom(id: string) {
-    const row = await this.db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('rooms').select(roomColumns).where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
     return { room: toRoom(row), members: await this.members(this.db, id) };
   }
@@ -128,7 +141,7 @@ export class SqlRooms implements RoomStore {
     const rows = await this.db
       .selectFrom('rooms')
       .innerJoin('room_members', 'room_members.room_id', 'rooms.id')
-      .selectAll('rooms')
+      .select(roomColumns.map((c) => `rooms.${c}` as const))
       .where('room_members.handle', '=', handle)
       .orderBy('rooms.created_at')
       .orderBy('rooms.id')
@@ -143,6 +156,7 @@ export class SqlRooms implements RoomStore {
       const current = await this.members(trx, roomId);
       if (!current.some((m) => m.handle === actor)) return { ok: false, reason: 'notMember' };
       if (room.kind === 'direct') return { ok: false, reason: 'forbidden', detail: 'direct' };
+      if (room.encrypted) return { ok: false, reason: 'forbidden', detail: 'encrypted' };
       const missing = await this.missingUser(trx, handles);
       if (missing) return { ok: false, reason: 'noSuchUser', detail: missing };
       const present = new Set(current.map((m) => m.handle));
@@ -159,6 +173,7 @@ export class SqlRooms implements RoomStore {
       const current = await this.members(trx, roomId);
       const actorRecord = current.find((m) => m.handle === actor);
       if (!actorRecord) return { ok: false, reason: 'notMember' };
+      if (room.encrypted) return { ok: false, reason: 'forbidden', detail: 'encrypted' };
       if (actor !== handle && actorRecord.role !== 'owner') return { ok: false, reason: 'forbidden' };
       if (!current.some((m) => m.handle === handle))
         return { ok: false, reason: 'noSuchUser', detail: handle };
@@ -198,8 +213,9 @@ export class SqlRooms implements RoomStore {
         .executeTakeFirst();
       if (!member) return { ok: false, reason: 'notMember' };
       const seq = room.lastSeq + 1;
-      await trx.updateTable('rooms').set({ last_seq: seq }).where('id', '=', input.room).execute();
-      await trx
+      // The room lock does not cover the same clientId racing into another room: the unique index decides, and
+      // the loser answers with the winner's message instead of failing.
+      const inserted = await trx
         .insertInto('messages')
         .values({
           room_id: input.room,
@@ -207,13 +223,28 @@ export class SqlRooms implements RoomStore {
           sender: input.sender,
           device_id: input.device,
           client_id: input.clientId ?? null,
+          kind: 'application',
+          to_device: null,
           payload: input.payload,
           ts: input.ts,
         })
-        .execute();
+        .onConflict((oc) => oc.columns(['device_id', 'client_id']).doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+        const winner = await trx
+          .selectFrom('messages')
+          .selectAll()
+          .where('device_id', '=', input.device)
+          .where('client_id', '=', input.clientId!)
+          .executeTakeFirstOrThrow();
+        return { ok: true, message: toMessage(winner), duplicate: true };
+      }
+      await trx.updateTable('rooms').set({ last_seq: seq }).where('id', '=', input.room).execute();
       const message: StoredMessage = {
         room: input.room,
         seq,
+        kind: 'application',
+        toDevice: null,
         sender: input.sender,
         device: input.device,
         ts: input.ts,
@@ -223,7 +254,107 @@ export class SqlRooms implements RoomStore {
     });
   }
 
-  async read(roomId: string, reader: string, after: number, limit: number): Promise<ReadResult> {
+  async groupInfo(roomId: string) {
+    const row = await this.db
+      .selectFrom('rooms')
+      .select(['epoch', 'group_info'])
+      .where('id', '=', roomId)
+      .executeTakeFirst();
+    return row?.group_info
+      ? { epoch: Number(row.epoch), groupInfo: new Uint8Array(row.group_info) }
+      : undefined;
+  }
+
+  async applyHandshake(input: HandshakeInput): Promise<HandshakeResult> {
+    return this.db.transaction().execute(async (trx): Promise<HandshakeResult> => {
+      const room = await this.lockRoom(trx, input.room);
+      if (!room) return { ok: false, reason: 'noSuchRoom' };
+      if (!room.encrypted) return { ok: false, reason: 'notEncrypted' };
+      const member = await trx
+        .selectFrom('room_members')
+        .select('handle')
+        .where('room_id', '=', input.room)
+        .where('handle', '=', input.sender)
+        .executeTakeFirst();
+      if (!member) return { ok: false, reason: 'notMember' };
+      if (room.epoch !== input.epoch) return { ok: false, reason: 'staleEpoch' };
+      const stored: StoredMessage[] = [];
+      const store = async (kind: StoredMessage['kind'], payload: Uint8Array, toDevice: string | null) => {
+        const seq = room.lastSeq + 1;
+        room.lastSeq = seq;
+        await trx
+          .insertInto('messages')
+          .values({
+            room_id: input.room,
+            seq,
+            sender: input.sender,
+            device_id: input.device,
+            client_id: null,
+            kind,
+            to_device: toDevice,
+            payload,
+            ts: input.ts,
+          })
+          .execute();
+        stored.push({
+          room: input.room,
+          seq,
+          kind,
+          toDevice,
+          sender: input.sender,
+          device: input.device,
+          ts: input.ts,
+          payload,
+        });
+      };
+      await store(input.kind, input.payload, null);
+      if (input.next) {
+        room.epoch = input.next.epoch;
+        const current = new Set((await this.members(trx, input.room)).map((m) => m.handle));
+        const removed = input.next.removeUsers.filter((h) => current.has(h));
+        for (const handle of removed) {
+          await trx
+            .deleteFrom('room_members')
+            .where('room_id', '=', input.room)
+            .where('handle', '=', handle)
+            .execute();
+          await trx
+            .deleteFrom('device_cursors')
+            .where('room_id', '=', input.room)
+            .where('device_id', 'in', (eb) =>
+              eb.selectFrom('devices').select('id').where('handle', '=', handle),
+            )
+            .execute();
+        }
+        await this.join(
+          trx,
+          room,
+          input.next.addUsers.filter((h) => !current.has(h)),
+          'member',
+        );
+      }
+      for (const device of input.welcome?.devices ?? [])
+        await store('welcome', input.welcome!.payload, device);
+      await trx
+        .updateTable('rooms')
+        .set({
+          last_seq: room.lastSeq,
+          epoch: room.epoch,
+          ...(input.next ? { group_info: input.next.groupInfo } : {}),
+        })
+        .where('id', '=', input.room)
+        .execute();
+      return { ok: true, messages: stored, room, members: await this.members(trx, input.room) };
+    });
+  }
+
+  async read(
+    roomId: string,
+    reader: string,
+    after: number,
+    limit: number,
+    device?: string,
+  ): Promise<ReadResult> {
     const member = await this.db
       .selectFrom('room_members')
       .select('joined_seq')
@@ -239,6 +370,11 @@ export class SqlRooms implements RoomStore {
       .selectAll()
       .where('room_id', '=', roomId)
       .where('seq', '>', Math.max(after, Number(member.joined_seq)))
+      .where((eb) =>
+        device
+          ? eb.or([eb('to_device', 'is', null), eb('to_device', '=', device)])
+          : eb('to_device', 'is', null),
+      )
       .orderBy('seq')
       .limit(limit)
       .execute();

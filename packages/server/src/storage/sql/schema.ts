@@ -5,7 +5,7 @@
 import type { Generated } from 'kysely';
 
 export interface Database {
-  users: { handle: string; password_hash: string; created_at: number };
+  users: { handle: string; password_hash: string; created_at: number; identity_key: Uint8Array | null };
   devices: {
     id: string;
     handle: string;
@@ -14,7 +14,16 @@ export interface Database {
     created_at: number;
     last_seen_at: number | null;
   };
-  rooms: { id: string; kind: string; creator: string; last_seq: number; created_at: number };
+  rooms: {
+    id: string;
+    kind: string;
+    creator: string;
+    last_seq: number;
+    created_at: number;
+    encrypted: number;
+    epoch: number;
+    group_info: Uint8Array | null;
+  };
   room_members: { room_id: string; handle: string; role: string; joined_seq: number };
   device_cursors: { device_id: string; room_id: string; seq: number };
   messages: {
@@ -23,6 +32,8 @@ export interface Database {
     sender: string;
     device_id: string;
     client_id: string | null;
+    kind: string;
+    to_device: string | null;
     payload: Uint8Array;
     ts: number;
   };

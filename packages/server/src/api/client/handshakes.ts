@@ -1,0 +1,62 @@
+// POST /v1/rooms/:roomId/commits, POST /v1/rooms/:roomId/proposals, GET /v1/rooms/:roomId/groupinfo —
+// MLS handshakes of encrypted rooms, checked by this provider as the room's hub.
+import { MAX_HANDSHAKE_BYTES, RoomParams, SubmitCommit, SubmitProposal } from '@parley/protocol';
+import { decodeBase64, type Route } from '../../context.js';
+import { ApiError } from '../../errors.js';
+
+/** A GroupInfo with a large tree, a Welcome and a commit in base64 all fit. */
+const bodyLimit = 4 * Math.ceil(MAX_HANDSHAKE_BYTES / 3) * 3 + 64 * 1024;
+
+export const handshakes: Route = (app, ctx) => {
+  app.post(
+    '/v1/rooms/:roomId/commits',
+    { bodyLimit, schema: { params: RoomParams, body: SubmitCommit } },
+    async (request, reply) => {
+      const me = await ctx.auth.fromRequest(request);
+      const { roomId } = request.params as { roomId: string };
+      const body = request.body as SubmitCommit;
+      const result = await ctx.hub.handshake(ctx.mls, ctx.config.domain, {
+        room: roomId,
+        handle: me.handle,
+        deviceId: me.device.id,
+        kind: 'commit',
+        message: decodeBase64(body.commit),
+        groupInfo: decodeBase64(body.groupInfo),
+        welcome: body.welcome === undefined ? undefined : decodeBase64(body.welcome),
+      });
+      ctx.streams.wake(result.added);
+      const commit = result.messages[0]!;
+      return reply.code(201).send({ room: roomId, seq: commit.seq, ts: commit.ts, epoch: result.room.epoch });
+    },
+  );
+
+  app.post(
+    '/v1/rooms/:roomId/proposals',
+    { bodyLimit, schema: { params: RoomParams, body: SubmitProposal } },
+    async (request, reply) => {
+      const me = await ctx.auth.fromRequest(request);
+      const { roomId } = request.params as { roomId: string };
+      const result = await ctx.hub.handshake(ctx.mls, ctx.config.domain, {
+        room: roomId,
+        handle: me.handle,
+        deviceId: me.device.id,
+        kind: 'proposal',
+        message: decodeBase64((request.body as SubmitProposal).proposal),
+      });
+      const proposal = result.messages[0]!;
+      return reply.code(201).send({ room: roomId, seq: proposal.seq, ts: proposal.ts });
+    },
+  );
+
+  app.get('/v1/rooms/:roomId/groupinfo', { schema: { params: RoomParams } }, async (request) => {
+    const me = await ctx.auth.fromRequest(request);
+    const { roomId } = request.params as { roomId: string };
+    const room = await ctx.storage.rooms.getRoom(roomId);
+    // Members' devices only, the new ones included (they join by external commit).
+    if (!room?.members.some((m) => m.handle === me.handle))
+      throw new ApiError('noSuchRoom', 'There is no such room.');
+    const info = await ctx.storage.rooms.groupInfo(roomId);
+    if (!info) throw new ApiError('forbidden', 'This room is not encrypted.');
+    return { room: roomId, epoch: info.epoch, groupInfo: Buffer.from(info.groupInfo).toString('base64') };
+  });
+};

@@ -1,0 +1,92 @@
+/**
+ * The hub's MLS rule book for encrypted rooms. It holds no group secret: it checks each commit or proposal against
+ * the room's latest GroupInfo (`checkHandshake`), accepts exactly one commit per epoch (the storage compares and
+ * sets the epoch in the same transaction that stores the commit), and keeps the room's member list in step with
+ * the group: a user is a member while one of their devices is a leaf.
+ */
+import { checkHandshake, type HubMember, type MlsContext } from '@parley/crypto';
+import { formatAddress, parseAddress, userUri } from '@parley/protocol';
+import { ApiError } from '../errors.js';
+import type { Storage } from '../storage/types.js';
+
+export interface HandshakeSubmission {
+  room: string;
+  handle: string;
+  deviceId: string;
+  kind: 'commit' | 'proposal';
+  message: Uint8Array;
+  groupInfo?: Uint8Array | undefined;
+  welcome?: Uint8Array | undefined;
+}
+
+const bad = (why: string) => new ApiError('badHandshake', why);
+
+/** The local handle of a member's user URI, or an error for users this provider does not host. */
+function localUser(domain: string, member: HubMember): string {
+  const match = /^mimi:\/\/([^/]+)\/u\/([^/]+)$/.exec(member.userUri);
+  const address = match && parseAddress(`${match[2]}@${match[1]}`);
+  if (!address || address.domain !== domain) {
+    throw bad(`${member.userUri} is not a user of ${domain}; rooms across providers come with federation.`);
+  }
+  return address.handle;
+}
+
+export async function checkSubmission(
+  mls: MlsContext,
+  storage: Storage,
+  domain: string,
+  input: HandshakeSubmission,
+) {
+  const current = await storage.rooms.groupInfo(input.room);
+  if (!current) {
+    const room = await storage.rooms.getRoom(input.room);
+    if (!room?.members.some((m) => m.handle === input.handle))
+      throw new ApiError('noSuchRoom', 'There is no such room.');
+    throw new ApiError('forbidden', 'This room is not encrypted: it takes no MLS handshakes.');
+  }
+  const check = await checkHandshake(mls, current.groupInfo, input.message, input.groupInfo);
+  if (!check.ok) {
+    if (check.reason === 'staleEpoch') {
+      throw new ApiError(
+        'staleEpoch',
+        'The room has moved to a newer epoch: process its new commits, then retry.',
+      );
+    }
+    throw bad(`The ${input.kind} does not verify (${check.reason}).`);
+  }
+  if (check.kind !== input.kind) throw bad(`Expected a ${input.kind}, got a ${check.kind}.`);
+  const me = userUri({ handle: input.handle, domain });
+  if (check.sender.userUri !== me || check.sender.deviceId !== input.deviceId) {
+    throw new ApiError('forbidden', 'A device submits only the handshakes it signed itself.');
+  }
+  if (check.kind === 'proposal') return { check, epoch: Number(check.epoch) };
+
+  const next = check.next;
+  for (const member of next.added) {
+    const handle = localUser(domain, member);
+    const devices = await storage.accounts.listDevices(handle);
+    if (!devices.some((d) => d.id === member.deviceId)) {
+      throw bad(`${formatAddress({ handle, domain })} has no device ${member.deviceId}.`);
+    }
+  }
+  const usersAfter = new Set(next.members.map((m) => localUser(domain, m)));
+  const room = (await storage.rooms.getRoom(input.room))!;
+  if (room.room.kind === 'direct' && usersAfter.size > 2) throw bad('A direct room keeps its two people.');
+  const before = new Set(room.members.map((m) => m.handle));
+  // A device joining by external commit is the sender and the one added; it needs no Welcome.
+  const welcomed = next.added.filter((m) => m.deviceId !== input.deviceId);
+  if (welcomed.length > 0 && !input.welcome)
+    throw bad('A commit that adds devices comes with their Welcome.');
+  return {
+    check,
+    epoch: Number(check.epoch),
+    next: {
+      epoch: Number(next.epoch),
+      groupInfo: input.groupInfo!,
+      addUsers: [...usersAfter].filter((h) => !before.has(h)),
+      removeUsers: [...before].filter((h) => !usersAfter.has(h)),
+    },
+    welcome:
+      welcomed.length > 0 ? { payload: input.welcome!, devices: welcomed.map((m) => m.deviceId) } : undefined,
+  };
+}
