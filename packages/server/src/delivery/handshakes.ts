@@ -37,13 +37,12 @@ export async function checkSubmission(
   domain: string,
   input: HandshakeSubmission,
 ) {
+  // Outsiders learn nothing, not even whether the room exists.
+  const room = await storage.rooms.getRoom(input.room);
+  if (!room?.members.some((m) => m.handle === input.handle))
+    throw new ApiError('noSuchRoom', 'There is no such room.');
   const current = await storage.rooms.groupInfo(input.room);
-  if (!current) {
-    const room = await storage.rooms.getRoom(input.room);
-    if (!room?.members.some((m) => m.handle === input.handle))
-      throw new ApiError('noSuchRoom', 'There is no such room.');
-    throw new ApiError('forbidden', 'This room is not encrypted: it takes no MLS handshakes.');
-  }
+  if (!current) throw new ApiError('forbidden', 'This room is not encrypted: it takes no MLS handshakes.');
   const check = await checkHandshake(mls, current.groupInfo, input.message, input.groupInfo);
   if (!check.ok) {
     if (check.reason === 'staleEpoch') {
@@ -70,7 +69,6 @@ export async function checkSubmission(
     }
   }
   const usersAfter = new Set(next.members.map((m) => localUser(domain, m)));
-  const room = (await storage.rooms.getRoom(input.room))!;
   if (room.room.kind === 'direct' && usersAfter.size > 2) throw bad('A direct room keeps its two people.');
   const before = new Set(room.members.map((m) => m.handle));
   // A device joining by external commit is the sender and the one added; it needs no Welcome.
