@@ -1,0 +1,102 @@
+// The send path: an intent becomes MIMI content, is encrypted for the room's group and submitted. The group state
+// after encryption is stored before the ciphertext leaves the device (a state rolled back after sending would
+// reuse a ratchet key); a lost answer is retried with the same `clientId`, which the provider deduplicates.
+import { commitPending, encryptApplication } from '@parley/crypto';
+import { encodeContent, messageId } from '@parley/protocol';
+import { type Intent, toContent } from '../content/mapping.js';
+import { isTransient, SdkError } from '../errors.js';
+import type { ProviderApi } from '../transport/api.js';
+import { randomClientId, toHex, wipe } from '../util/bytes.js';
+import { sleep } from '../util/mutex.js';
+import { commitToRoom } from './commit.js';
+import { eventOf, indexEntry, roomAfter } from './intents.js';
+import { hasPendingProposals } from './membership.js';
+import { persist, requireGroup, type Session } from './session.js';
+
+export interface Sent {
+  /** The MIMI message id, hex. */
+  id: string;
+  seq: number;
+  ts: number;
+}
+
+async function submit(api: ProviderApi, room: string, payload: Uint8Array) {
+  const clientId = randomClientId();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api.submitMessage(room, payload, clientId);
+    } catch (error) {
+      if (!isTransient(error) || attempt >= 4) throw error;
+      await sleep(200 * 2 ** attempt);
+    }
+  }
+}
+
+/**
+ * Commits the room's pending proposals (a member's request to leave, say) when there are any: MLS lets no one
+ * send while proposals wait. Conflicts are settled like every commit, by catching up and rebuilding.
+ *
+ * @example
+ * await settleProposals(session, roomId);
+ */
+export async function settleProposals(s: Session, room: string): Promise<void> {
+  await commitToRoom(s, room, async (state) =>
+    hasPendingProposals(state) ? commitPending(s.ctx, state) : undefined,
+  );
+}
+
+/**
+ * Sends one intent to a room and returns its message id and sequence number. Indexed intents (messages,
+ * reactions, edits, deletes) are stored and emitted as events here too, as they are on every other device.
+ *
+ * @example
+ * const { id } = await sendIntent(session, roomId, { type: 'message', text: 'hello' });
+ */
+export async function sendIntent(s: Session, room: string, intent: Intent): Promise<Sent> {
+  for (let tries = 0; ; tries++) {
+    const known = await s.store.room(room);
+    if (!known?.active || known.leaving)
+      throw new SdkError('notInRoom', `this device is not in room ${room}`);
+    await settleProposals(s, room);
+    const sent = await s.locks.run(room, async () => {
+      const record = await s.store.room(room);
+      if (!record?.active) throw new SdkError('notInRoom', `this device is not in room ${room}`);
+      const state = await requireGroup(s, room);
+      if (hasPendingProposals(state)) return undefined; // a proposal arrived meanwhile
+      const encoded = encodeContent(toContent(intent, { senderUri: s.me.uri, roomUri: record.uri }));
+      const id = toHex(await messageId(s.me.uri, record.uri, encoded));
+      const out = await encryptApplication(s.ctx, state, encoded);
+      await persist(s, {}, [[room, out.state]]);
+      wipe(out.wipe);
+      const accepted = await submit(s.api, room, out.message);
+      const meta = {
+        id,
+        room,
+        seq: accepted.seq,
+        ts: accepted.ts,
+        sender: s.me.address,
+        device: s.me.deviceId,
+      };
+      const entry = indexEntry(intent, meta);
+      const after = roomAfter(intent, record);
+      if (entry || after)
+        await s.store.write({
+          ...(entry ? { messages: [entry] } : {}),
+          ...(after ? { rooms: [after] } : {}),
+        });
+      if (intent.type !== 'typing' && intent.type !== 'receipt') s.events.emit(eventOf(intent, meta));
+      return { id, seq: accepted.seq, ts: accepted.ts };
+    });
+    if (sent) return sent;
+    if (tries >= 3) throw new SdkError('commitConflict', `room ${room}: proposals keep arriving`);
+  }
+}
+
+/** The indexed message `id`, checked to be this device's user's own when `mine` is asked for. */
+export async function targetOf(s: Session, id: string, mine = false) {
+  const target = await s.store.message(id.toLowerCase());
+  if (!target) throw new SdkError('unknownMessage', `no message ${id} in this device's index`);
+  if (mine && target.sender !== s.me.address)
+    throw new SdkError('notYours', 'only the sender of a message may edit or delete it');
+  return target;
+}
