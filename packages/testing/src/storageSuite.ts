@@ -497,6 +497,32 @@ export function storageSuite(backend: Backend): void {
         assert.deepEqual(await s.keyPackages.count(alice.device.id), { count: 0, lastResort: true });
       });
 
+      it('claims only for the devices asked for, and never for the one excepted', async () => {
+        const alice = await user(s);
+        const laptop = device('laptop');
+        await s.accounts.addDevice(alice.handle, laptop);
+        await s.keyPackages.upload(alice.handle, alice.device.id, [new Uint8Array([1])], undefined, 1);
+        await s.keyPackages.upload(
+          alice.handle,
+          laptop.id,
+          [new Uint8Array([2]), new Uint8Array([3])],
+          undefined,
+          1,
+        );
+        const onlyLaptop = await s.keyPackages.claim(alice.handle, { devices: [laptop.id] });
+        assert.deepEqual(
+          onlyLaptop.map((c) => c.deviceId),
+          [laptop.id],
+        );
+        const notLaptop = await s.keyPackages.claim(alice.handle, { except: laptop.id });
+        assert.deepEqual(
+          notLaptop.map((c) => c.deviceId),
+          [alice.device.id],
+        );
+        assert.deepEqual(await s.keyPackages.claim(alice.handle, { devices: [] }), []);
+        assert.deepEqual(await s.keyPackages.count(laptop.id), { count: 1, lastResort: false });
+      });
+
       it('gives concurrent claimers different packages', async () => {
         const alice = await user(s);
         const packages = Array.from({ length: 20 }, (_, i) => new Uint8Array([i, 1, 2]));

@@ -187,7 +187,11 @@ export type UploadKeyPackages = Static<typeof UploadKeyPackages>;
 
 export const KeyPackageCount = Type.Object({ count: Type.Integer(), lastResort: Type.Boolean() });
 
-export const ClaimKeyPackages = Type.Object({ user: UserRef }, { additionalProperties: false });
+/** One KeyPackage per device of `user` (only `devices` when given; never the claiming device itself). */
+export const ClaimKeyPackages = Type.Object(
+  { user: UserRef, devices: Type.Optional(Type.Array(Id, { maxItems: MAX_MEMBERS_PER_REQUEST })) },
+  { additionalProperties: false },
+);
 
 export const ClaimedKeyPackages = Type.Object({
   user: Type.String(),

@@ -6,6 +6,7 @@ import type {
   AccountStore,
   AppendInput,
   AppendResult,
+  ClaimOptions,
   DeviceRecord,
   HandshakeInput,
   HandshakeResult,
@@ -366,9 +367,12 @@ class MemoryKeyPackages implements KeyPackageStore {
     if (lastResort) this.s.lastResort.set(deviceId, lastResort.slice());
   }
 
-  async claim(handle: string) {
+  async claim(handle: string, options: ClaimOptions = {}) {
     const out: { deviceId: string; keyPackage: Uint8Array; lastResort: boolean }[] = [];
-    for (const device of this.s.devicesOf(handle).sort((a, b) => a.id.localeCompare(b.id))) {
+    const chosen = this.s
+      .devicesOf(handle)
+      .filter((d) => (options.devices ? options.devices.includes(d.id) : true) && d.id !== options.except);
+    for (const device of chosen.sort((a, b) => a.id.localeCompare(b.id))) {
       const index = this.s.keyPackages.findIndex((k) => k.deviceId === device.id);
       if (index !== -1) {
         const [taken] = this.s.keyPackages.splice(index, 1);

@@ -171,6 +171,11 @@ export interface RoomStore {
   prune(olderThan: number): Promise<number>;
 }
 
+export interface ClaimOptions {
+  devices?: string[] | undefined;
+  except?: string | undefined;
+}
+
 export interface KeyPackageStore {
   /** Stores a batch for the device; a new last-resort package replaces the old one. */
   upload(
@@ -180,8 +185,14 @@ export interface KeyPackageStore {
     lastResort: Uint8Array | undefined,
     at: number,
   ): Promise<void>;
-  /** Claims one package for each of the user's devices, atomically: single use, except a last-resort one. */
-  claim(handle: string): Promise<{ deviceId: string; keyPackage: Uint8Array; lastResort: boolean }[]>;
+  /**
+   * Claims one package for each of the user's devices (or only `devices`, and never `except`), atomically:
+   * single use, except a last-resort one.
+   */
+  claim(
+    handle: string,
+    options?: ClaimOptions,
+  ): Promise<{ deviceId: string; keyPackage: Uint8Array; lastResort: boolean }[]>;
   count(deviceId: string): Promise<{ count: number; lastResort: boolean }>;
 }
 

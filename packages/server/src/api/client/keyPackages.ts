@@ -25,11 +25,15 @@ export const keyPackages: Route = (app, ctx) => {
   });
 
   app.post('/v1/keypackages/claim', { schema: { body: ClaimKeyPackages } }, async (request) => {
-    await ctx.auth.fromRequest(request);
-    const handle = localHandle(ctx, (request.body as { user: string }).user);
+    const me = await ctx.auth.fromRequest(request);
+    const body = request.body as { user: string; devices?: string[] };
+    const handle = localHandle(ctx, body.user);
     if (!(await ctx.storage.accounts.getUser(handle)))
       throw new ApiError('noSuchUser', 'There is no such user here.');
-    const claimed = await ctx.storage.keyPackages.claim(handle);
+    const claimed = await ctx.storage.keyPackages.claim(handle, {
+      devices: body.devices,
+      except: me.device.id,
+    });
     return {
       user: formatAddress({ handle, domain: ctx.config.domain }),
       keyPackages: claimed.map((k) => ({

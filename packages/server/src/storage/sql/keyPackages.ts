@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { KeyPackageStore } from '../types.js';
+import { type Kysely, sql } from 'kysely';
+import type { ClaimOptions, KeyPackageStore } from '../types.js';
 import type { Flavor } from './rooms.js';
 import type { Database } from './schema.js';
 
@@ -44,14 +44,16 @@ export class SqlKeyPackages implements KeyPackageStore {
     });
   }
 
-  async claim(handle: string) {
+  async claim(handle: string, options: ClaimOptions = {}) {
     return this.db.transaction().execute(async (trx) => {
-      const devices = await trx
-        .selectFrom('devices')
-        .select('id')
-        .where('handle', '=', handle)
-        .orderBy('id')
-        .execute();
+      let query = trx.selectFrom('devices').select('id').where('handle', '=', handle).orderBy('id');
+      if (options.devices)
+        query =
+          options.devices.length > 0
+            ? query.where('id', 'in', options.devices)
+            : query.where(sql<boolean>`false`);
+      if (options.except) query = query.where('id', '!=', options.except);
+      const devices = await query.execute();
       const out: { deviceId: string; keyPackage: Uint8Array; lastResort: boolean }[] = [];
       for (const { id } of devices) {
         // Oldest first; concurrent claimers on PostgreSQL skip a row another is taking instead of waiting.
