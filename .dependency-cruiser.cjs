@@ -28,6 +28,28 @@ const forbidden = [
     },
   })),
   {
+    name: 'browser-safe',
+    severity: 'error',
+    comment: 'protocol, crypto and the sdk core run in the browser: no node: modules, no native or server packages.',
+    from: {
+      path: '^packages/(protocol|crypto|sdk)/src',
+      pathNot: ['^packages/crypto/src/node\\.ts$', '^packages/sdk/src/node/'],
+    },
+    to: {
+      dependencyTypes: ['core'],
+    },
+  },
+  {
+    name: 'browser-safe-packages',
+    severity: 'error',
+    comment: 'The browser bundle never pulls in pg, better-sqlite3 or ws.',
+    from: {
+      path: '^packages/(protocol|crypto|sdk)/src',
+      pathNot: ['^packages/crypto/src/node\\.ts$', '^packages/sdk/src/node/'],
+    },
+    to: { path: 'node_modules/(pg|better-sqlite3|ws|kysely|fastify)/' },
+  },
+  {
     name: 'no-apps-from-packages',
     severity: 'error',
     comment: 'Libraries never reach up into apps.',
