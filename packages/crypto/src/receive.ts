@@ -7,7 +7,7 @@ import { CryptoError, guard } from './errors.js';
 import { privateHandshake, validateOneByOne } from './prevalidate.js';
 import { checkProposal } from './proposals.js';
 import { pskIndex } from './psk.js';
-import { type GroupState, type Member, membersOf } from './state.js';
+import { type GroupState, type Member, memberOf, membersOf } from './state.js';
 import { bytesEqual } from './wire.js';
 
 /** What an incoming group message turned out to be, with the state after it. Zero `wipe` once stored. */
@@ -34,8 +34,9 @@ export type Received =
       wipe: Uint8Array[];
     };
 
+// One leaf's credential, not the whole tree's: decrypting in a 1,000-member group spent half its time listing members.
 function memberAt(tree: RatchetTree, leafIndex: number | undefined): Member | undefined {
-  return leafIndex === undefined ? undefined : membersOf(tree).find((m) => m.leafIndex === leafIndex);
+  return leafIndex === undefined ? undefined : memberOf(tree, leafIndex);
 }
 
 const senderLeaf = (sender: Sender) => (sender.senderType === 'member' ? sender.leafIndex : undefined);

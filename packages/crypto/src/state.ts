@@ -16,19 +16,25 @@ export interface Member {
   signaturePublicKey: Uint8Array;
 }
 
+/** The member at one leaf, reading only that leaf's credential. */
+export function memberOf(tree: RatchetTree, leafIndex: number): Member | undefined {
+  const n = tree[leafIndex * 2];
+  if (n?.nodeType !== 'leaf') return undefined;
+  const name = readDeviceCredential(n.leaf.credential);
+  return {
+    leafIndex,
+    userUri: name?.userUri ?? '',
+    deviceId: name?.deviceId ?? '',
+    signaturePublicKey: n.leaf.signaturePublicKey,
+  };
+}
+
 /** The members of a ratchet tree, in leaf order. */
 export function membersOf(tree: RatchetTree): Member[] {
   const out: Member[] = [];
   for (let node = 0; node < tree.length; node += 2) {
-    const n = tree[node];
-    if (n?.nodeType !== 'leaf') continue;
-    const name = readDeviceCredential(n.leaf.credential);
-    out.push({
-      leafIndex: node / 2,
-      userUri: name?.userUri ?? '',
-      deviceId: name?.deviceId ?? '',
-      signaturePublicKey: n.leaf.signaturePublicKey,
-    });
+    const member = memberOf(tree, node / 2);
+    if (member) out.push(member);
   }
   return out;
 }
