@@ -1,46 +1,28 @@
 /**
- * `parley`: `serve` runs one provider; `dev` runs the local development set-up that `npm start` uses.
+ * `parley`: `serve` runs one provider; `dev` runs the local development set-up that `npm start` uses; every other
+ * command is a client command (commands/), run against a device profile. Exit codes: 0 ok, 1 failure, 2 usage.
  */
-import { parseArgs } from 'node:util';
-import { serve } from '@parley/provider';
-import { dev } from './dev.js';
-
-const USAGE = `usage:
-  parley serve --domain DOMAIN --port PORT --data DIR [--db postgres://…] [--host HOST] [--config FILE]
-  parley dev [--data DIR]          one provider on SQLite in ./.parley (what npm start runs)`;
+import { USAGE } from './usage.js';
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'serve': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          config: { type: 'string' },
-          domain: { type: 'string' },
-          host: { type: 'string' },
-          port: { type: 'string' },
-          data: { type: 'string' },
-          db: { type: 'string' },
-          'log-level': { type: 'string' },
-        },
-      });
-      await serve({ ...values, logLevel: values['log-level'] });
+    case 'serve':
+      await (await import('./serve.js')).serve(rest);
       return;
-    }
-    case 'dev': {
-      const { values } = parseArgs({ args: rest, options: { data: { type: 'string' } } });
-      await dev(values.data ?? './.parley');
+    case 'dev':
+      await (await import('./serve.js')).dev(rest);
       return;
-    }
     case undefined:
     case 'help':
     case '--help':
+    case '-h':
       console.log(USAGE);
       return;
     default:
-      console.error(`parley: unknown command "${command}"\n${USAGE}`);
-      process.exitCode = 2;
+      process.exitCode = await (await import('./client/run.js')).runClientCommand(argv);
+      // A client command is done once it returns: a socket nobody closed must not keep the process alive.
+      setTimeout(() => process.exit(), 3000).unref();
   }
 }
 

@@ -1,0 +1,44 @@
+/** The `parley` usage text: what `parley help` prints and what a usage error shows. */
+export const USAGE = `usage: parley COMMAND [options]
+
+Accounts
+  parley register --server URL --handle NAME --profile DIR [--device-name NAME]
+  parley login    --server URL --handle NAME --profile DIR [--identity-from DIR] [--device-name NAME]
+Messages
+  parley send   --profile DIR --to HANDLE TEXT     (opens or reuses the 1:1 room with HANDLE)
+  parley send   --profile DIR --room ROOM TEXT
+  parley reply  --profile DIR --message ID TEXT
+  parley react  --profile DIR --message ID EMOJI
+  parley edit   --profile DIR --message ID TEXT
+  parley delete --profile DIR --message ID
+Groups
+  parley group create --profile DIR [--name NAME] [--members H1,H2]    (prints the room id)
+  parley group add    --profile DIR --room ROOM --member HANDLE
+  parley group remove --profile DIR --room ROOM --member HANDLE
+  parley group leave  --profile DIR --room ROOM
+Reading
+  parley sync  --profile DIR [--follow] [--timeout SECONDS]
+  parley rooms --profile DIR
+Providers
+  parley serve --domain DOMAIN --port PORT --data DIR [--db postgres://…] [--host HOST] [--config FILE]
+  parley dev [--data DIR]          one provider on SQLite in ./.parley (what npm start runs)
+
+Client commands:
+  --profile DIR     the device: its keys and state (DIR/profile.db; keep it private). One command at a time
+                    per profile; register and login create DIR.
+  --json            one JSON object per line on stdout; errors as {"type":"error","code":…,"message":…}
+  -h, --help        this command's usage
+Handles are written name@domain (a bare name means a user of your own provider). TEXT may be several words;
+put -- before text that starts with a dash. Message ids are the 64-hex ids sync prints.
+
+Password (register, login): from the environment variable PARLEY_PASSWORD, or --password-stdin.
+A user's further device (login) needs the user's identity key: --identity-from DIR reads it from the profile
+of one of the user's devices on this machine. It never leaves the two profiles and is never printed.
+
+sync prints what arrived since the last sync, including what other commands received on the way (messages,
+reactions, edits, deletes, receipts, typing, membership, joined, roomUpdated), then exits; with --follow it
+keeps streaming until --timeout SECONDS or SIGINT/SIGTERM. Without --follow, --timeout bounds the catch-up.
+While sync --follow runs, other commands on its profile still work (it steps aside for them): a bot can read
+\`parley sync --follow --json\` and answer with \`parley reply\`.
+
+Exit codes: 0 ok, 1 failure (one line "parley: …" on stderr), 2 usage error.`;
