@@ -30,7 +30,8 @@ const forbidden = [
   {
     name: 'browser-safe',
     severity: 'error',
-    comment: 'protocol, crypto and the sdk core run in the browser: no node: modules, no native or server packages.',
+    comment:
+      'protocol, crypto and the sdk core run in the browser: no node: modules, no native or server packages.',
     from: {
       path: '^packages/(protocol|crypto|sdk)/src',
       pathNot: ['^packages/crypto/src/node\\.ts$', '^packages/sdk/src/node/'],
