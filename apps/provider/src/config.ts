@@ -3,7 +3,7 @@
  * command-line flags, in rising precedence — and validates the merge.
  */
 import { readFileSync } from 'node:fs';
-import { type ProviderConfig, type ProviderConfigInput, resolveConfig } from '@parley/server';
+import { ConfigError, type ProviderConfig, type ProviderConfigInput, resolveConfig } from '@parley/server';
 
 export interface ServeFlags {
   config?: string | undefined;
@@ -13,6 +13,8 @@ export interface ServeFlags {
   data?: string | undefined;
   db?: string | undefined;
   logLevel?: string | undefined;
+  /** `DOMAIN=URL`, repeatable: the static peer map (merged over the config file's `peers`). */
+  peer?: string[] | undefined;
 }
 
 export interface ServeSettings {
@@ -38,7 +40,19 @@ function fromFlags(flags: ServeFlags, env: NodeJS.ProcessEnv): FileConfig {
   if (host) input.host = host;
   if (port) input.port = Number(port);
   if (logLevel) input.logLevel = logLevel as ProviderConfig['logLevel'];
+  if (flags.peer && flags.peer.length > 0) input.peers = parsePeers(flags.peer);
   return input;
+}
+
+/** `b.localhost=http://127.0.0.1:7102` → { 'b.localhost': 'http://127.0.0.1:7102' }; the URL is checked later. */
+export function parsePeers(entries: string[]): Record<string, string> {
+  const peers: Record<string, string> = {};
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new ConfigError(`--peer wants DOMAIN=URL, not "${entry}"`);
+    peers[entry.slice(0, at).trim().toLowerCase()] = entry.slice(at + 1).trim();
+  }
+  return peers;
 }
 
 export function loadSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeSettings {

@@ -30,6 +30,15 @@ export const ERROR_STATUS = {
   tooManyRequests: 429,
   internal: 500,
   unavailable: 503,
+  /** Server-to-server (federation) refusals: the request's signature or its sender cannot be trusted. */
+  badSignature: 401,
+  expired: 401,
+  replayed: 401,
+  unknownKey: 401,
+  unknownPeer: 401,
+  badDigest: 401,
+  /** A sender URI in a federation request names a domain other than the signing provider's. */
+  foreignSender: 401,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -3,6 +3,7 @@
  * precedence). Reading those sources is the entry point's business; this module only validates and merges.
  */
 
+import { isDomain } from '@parley/protocol';
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 
@@ -18,6 +19,30 @@ export const ProviderConfigSchema = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     /** Public base URL of this provider (defaults to http://host:port). */
     publicUrl: Type.Optional(Type.String()),
+    /**
+     * The static peer map: domain → base URL of its provider. In development and tests it is the only way to
+     * find another provider; a domain not in it is refused (no DNS look-ups of invented names).
+     */
+    peers: Type.Record(Type.String(), Type.String()),
+    federation: Type.Object(
+      {
+        /** Oldest acceptable signature `created`, in seconds: the validity window of a signed request. */
+        maxAgeSeconds: Type.Integer({ minimum: 5, maximum: 3600 }),
+        /** How far a peer's clock may run ahead of ours, in seconds. */
+        clockSkewSeconds: Type.Integer({ minimum: 0, maximum: 600 }),
+        /** How long a peer's discovery document is trusted before it is fetched again. */
+        discoveryTtlMs: Type.Integer({ minimum: 0 }),
+        /** An unknown key id refetches a peer's discovery at most this often (a forger cannot make us hammer it). */
+        refetchCooldownMs: Type.Integer({ minimum: 0 }),
+        /** Bound on any server-to-server fetch (discovery and requests). */
+        fetchTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
+        /** Largest response body accepted from a peer. */
+        maxResponseBytes: Type.Integer({ minimum: 1024 }),
+        /** Lifetime of a new signing key; a fresh one is made when it ends. */
+        keyLifetimeMs: Type.Integer({ minimum: 60_000 }),
+      },
+      { additionalProperties: false },
+    ),
     /** How long shutdown waits for requests under way before it cuts their connections. */
     shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
@@ -76,6 +101,16 @@ export const DEFAULT_CONFIG: ProviderConfig = {
   domain: 'localhost',
   host: '127.0.0.1',
   port: 7101,
+  peers: {},
+  federation: {
+    maxAgeSeconds: 60,
+    clockSkewSeconds: 10,
+    discoveryTtlMs: 3_600_000,
+    refetchCooldownMs: 10_000,
+    fetchTimeoutMs: 5_000,
+    maxResponseBytes: 4 * 1024 * 1024,
+    keyLifetimeMs: 90 * 24 * 3600 * 1000,
+  },
   shutdownGraceMs: 5_000,
   bodyLimitBytes: 256 * 1024,
   logLevel: 'info',
@@ -111,5 +146,25 @@ export function resolveConfig(...sources: ProviderConfigInput[]): ProviderConfig
       .map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
+  for (const [domain, url] of Object.entries(merged.peers)) {
+    if (!isDomain(domain)) throw new ConfigError(`invalid configuration: peer "${domain}" is not a domain`);
+    if (!isBaseUrl(url)) {
+      throw new ConfigError(`invalid configuration: peer ${domain} needs an http(s) base URL, not "${url}"`);
+    }
+  }
   return merged;
+}
+
+/** An http(s) URL with no path beyond `/`, no query and no credentials: where a peer's routes hang from. */
+function isBaseUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.pathname === '/' &&
+    !url.search &&
+    !url.hash &&
+    !url.username &&
+    !url.password
+  );
 }

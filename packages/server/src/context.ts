@@ -10,6 +10,7 @@ import type { ProviderConfig } from './config.js';
 import type { Hub } from './delivery/hub.js';
 import type { StreamRegistry } from './delivery/streams.js';
 import { ApiError } from './errors.js';
+import type { Federation } from './federation/index.js';
 import type { Metrics } from './metrics.js';
 import type { Storage } from './storage/types.js';
 
@@ -24,6 +25,8 @@ export interface Context {
   limits: { register: RateLimiter; login: RateLimiter };
   /** MLS checks of the hub: no secrets, identity keys of this provider's users. */
   mls: MlsContext;
+  /** Signing keys, peers, the server-to-server client. */
+  federation: Federation;
   now: () => number;
 }
 

@@ -17,6 +17,7 @@ import type { Context } from './context.js';
 import { Hub } from './delivery/hub.js';
 import { StreamRegistry } from './delivery/streams.js';
 import { ApiError, installErrorHandling, wireError } from './errors.js';
+import { createFederation } from './federation/index.js';
 import { Metrics } from './metrics.js';
 import type { Storage } from './storage/types.js';
 
@@ -101,6 +102,7 @@ export async function createProvider(
       suite: await loadNodeSuite(),
       lookupIdentityKey: localIdentityKeys(config.domain, storage),
     }),
+    federation: createFederation(config, storage, now),
     now,
   };
 
@@ -137,8 +139,11 @@ export async function createProvider(
       return url;
     },
     async start() {
+      // The signing key exists (made and stored on first start) before any peer can ask for it.
+      await ctx.federation.keys.current();
       const address = await app.listen({ host: config.host, port: config.port });
       url = config.publicUrl ?? address.replace('[::1]', 'localhost');
+      ctx.federation.publicUrl = url.replace(/\/+$/, '');
       return url;
     },
     close() {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { NewDevice, Storage } from '@parley/server';
 import type { Backend, OpenedBackend } from './backends.js';
+import { providerKeysSuite } from './providerKeysSuite.js';
 
 let counter = 0;
 const uid = (prefix: string) => `${prefix}${(counter++).toString(36)}${randomBytes(4).toString('hex')}`;
@@ -545,5 +546,7 @@ export function storageSuite(backend: Backend): void {
         assert.deepEqual(await s.keyPackages.claim(alice.handle), []);
       });
     });
+
+    providerKeysSuite(() => s);
   });
 }

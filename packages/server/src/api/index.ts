@@ -10,6 +10,8 @@ import { register } from './client/register.js';
 import { rooms } from './client/rooms.js';
 import { stream } from './client/stream.js';
 import { sync } from './client/sync.js';
+import { discovery } from './federation/discovery.js';
+import { federation } from './federation/index.js';
 import { health } from './ops/health.js';
 
 /** Every route of the provider, one file each. */
@@ -26,4 +28,6 @@ export const routes: Route[] = [
   sync,
   keyPackages,
   stream,
+  discovery,
+  federation,
 ];

@@ -15,6 +15,8 @@ import type {
   MembershipResult,
   NewDevice,
   PendingRoom,
+  ProviderKeyRecord,
+  ProviderKeyStore,
   ReadResult,
   RoomKind,
   RoomRecord,
@@ -394,6 +396,30 @@ class MemoryKeyPackages implements KeyPackageStore {
 }
 
 /** A fresh, empty in-memory storage. */
+class MemoryProviderKeys implements ProviderKeyStore {
+  readonly #keys: ProviderKeyRecord[] = [];
+
+  async active(now: number, fresh: () => ProviderKeyRecord) {
+    const [newest] = await this.list(now);
+    if (newest) return newest;
+    const key = fresh();
+    this.#keys.push({ ...key });
+    return { ...key };
+  }
+
+  async list(now: number) {
+    return this.#keys
+      .filter((k) => k.notAfter > now)
+      .sort((x, y) => y.createdAt - x.createdAt || (x.keyId < y.keyId ? 1 : -1))
+      .map(copy);
+  }
+
+  async rotate(next: ProviderKeyRecord, retireAt: number) {
+    for (const key of this.#keys) if (key.notAfter > retireAt) key.notAfter = retireAt;
+    this.#keys.push({ ...next });
+  }
+}
+
 export function createMemoryStorage(): Storage {
   const state = new State();
   return {
@@ -401,6 +427,7 @@ export function createMemoryStorage(): Storage {
     accounts: new MemoryAccounts(state),
     rooms: new MemoryRooms(state),
     keyPackages: new MemoryKeyPackages(state),
+    providerKeys: new MemoryProviderKeys(),
     ping: async () => {},
     close: async () => {},
   };

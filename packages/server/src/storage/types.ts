@@ -196,11 +196,37 @@ export interface KeyPackageStore {
   count(deviceId: string): Promise<{ count: number; lastResort: boolean }>;
 }
 
+/** One of this provider's Ed25519 signing keys for server-to-server requests (docs/FEDERATION.md). */
+export interface ProviderKeyRecord {
+  /** RFC 7638 thumbprint of the public key. */
+  keyId: string;
+  /** The private OKP JWK as JSON text. Secret: never logged, never served. */
+  privateJwk: string;
+  /** The public OKP JWK as JSON text. */
+  publicJwk: string;
+  createdAt: number;
+  /** Milliseconds since the epoch after which the key signs nothing and verifies nothing. */
+  notAfter: number;
+}
+
+export interface ProviderKeyStore {
+  /**
+   * The newest key still valid at `now`; when there is none, stores `fresh()` and returns it, in one transaction.
+   * (Two nodes racing on an empty table may each create one: both are then valid and published.)
+   */
+  active(now: number, fresh: () => ProviderKeyRecord): Promise<ProviderKeyRecord>;
+  /** Every key still valid at `now`, newest first: what discovery publishes. */
+  list(now: number): Promise<ProviderKeyRecord[]>;
+  /** Rotation: every key valid at `retireAt` ends there, and `next` is stored, in one transaction. */
+  rotate(next: ProviderKeyRecord, retireAt: number): Promise<void>;
+}
+
 export interface Storage {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
   readonly accounts: AccountStore;
   readonly rooms: RoomStore;
   readonly keyPackages: KeyPackageStore;
+  readonly providerKeys: ProviderKeyStore;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

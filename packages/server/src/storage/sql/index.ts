@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Storage } from '../types.js';
 import { SqlAccounts } from './accounts.js';
 import { SqlKeyPackages } from './keyPackages.js';
+import { SqlProviderKeys } from './providerKeys.js';
 import { type Flavor, SqlRooms } from './rooms.js';
 import type { Database } from './schema.js';
 
@@ -22,6 +23,7 @@ export function createSqlStorage(
     accounts: new SqlAccounts(db),
     rooms: new SqlRooms(db, flavor),
     keyPackages: new SqlKeyPackages(db, flavor),
+    providerKeys: new SqlProviderKeys(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

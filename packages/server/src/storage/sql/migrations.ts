@@ -127,8 +127,34 @@ function encryptedRooms(flavor: Flavor): Migration {
   };
 }
 
+/** Federation: this provider's own signing keys (the private JWK never leaves this table but to sign). */
+function federation(flavor: Flavor): Migration {
+  const t = types(flavor);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('provider_keys')
+        .addColumn('keyid', 'text', (c) => c.primaryKey())
+        .addColumn('private_jwk', 'text', (c) => c.notNull())
+        .addColumn('public_jwk', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('not_after', t.int, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('provider_keys_by_validity')
+        .on('provider_keys')
+        .columns(['not_after', 'created_at'])
+        .execute();
+    },
+  };
+}
+
 export function migrationsFor(flavor: Flavor): Record<string, Migration> {
-  return { '0001_initial': initial(flavor), '0002_encrypted_rooms': encryptedRooms(flavor) };
+  return {
+    '0001_initial': initial(flavor),
+    '0002_encrypted_rooms': encryptedRooms(flavor),
+    '0003_federation': federation(flavor),
+  };
 }
 
 /** Brings the schema up to date; throws with the failing migration's name when one fails. */

@@ -39,4 +39,11 @@ export interface Database {
   };
   key_packages: { id: Generated<number>; device_id: string; data: Uint8Array; created_at: number };
   last_resort_key_packages: { device_id: string; data: Uint8Array; created_at: number };
+  provider_keys: {
+    keyid: string;
+    private_jwk: string;
+    public_jwk: string;
+    created_at: number;
+    not_after: number;
+  };
 }
