@@ -146,18 +146,27 @@ for (const backend of backends) {
       assert.deepEqual(texts((await read(alice, room)).messages), ['before dave', 'after dave']);
     });
 
-    it('only the owner removes others; anyone may leave; who is out can neither read nor send', async () => {
+    it('only the owner removes others; anyone may leave; who is out reads only what came before, and cannot send', async () => {
       const room = await alice.createRoom(['bob', 'carol', 'dave']);
-      await alice.submit(room, 'hello all');
+      const { seq: helloSeq } = await alice.submit(room, 'hello all');
       expectError(await carol.call('DELETE', `/v1/rooms/${room}/members/dave`), 403, 'forbidden');
       expectError(await carol.call('DELETE', `/v1/rooms/${room}/members/alice`), 403, 'forbidden');
       assert.equal((await alice.call('DELETE', `/v1/rooms/${room}/members/bob`)).status, 204);
       assert.equal((await carol.call('DELETE', `/v1/rooms/${room}/members/carol@a.localhost`)).status, 204);
       expectError(await alice.call('DELETE', `/v1/rooms/${room}/members/bob`), 404, 'noSuchUser');
 
+      await alice.submit(room, 'after they left');
       for (const gone of [bob, carol]) {
         expectError(await gone.call('GET', `/v1/rooms/${room}`), 404, 'noSuchRoom');
-        expectError(await gone.call('GET', `/v1/rooms/${room}/messages`), 404, 'noSuchRoom');
+        // What was sent while they were in stays theirs to fetch; nothing later is.
+        const kept = await gone.call('GET', `/v1/rooms/${room}/messages`);
+        assert.equal(kept.status, 200);
+        assert.deepEqual(texts(kept.body.messages), ['hello all']);
+        expectError(
+          await gone.call('GET', `/v1/rooms/${room}/messages?after=${helloSeq}`),
+          404,
+          'noSuchRoom',
+        );
         const sent = await gone.call('POST', `/v1/rooms/${room}/messages`, { payload: b64('let me in') });
         assert.ok(
           (sent.status === 403 && sent.body.error.code === 'notMember') ||
@@ -171,7 +180,11 @@ for (const backend of backends) {
         'alice@a.localhost',
         'dave@a.localhost',
       ]);
-      assert.deepEqual(texts((await read(dave, room)).messages), ['hello all'], 'nothing new was stored');
+      assert.deepEqual(
+        texts((await read(dave, room)).messages),
+        ['hello all', 'after they left'],
+        'nothing from them was stored',
+      );
     });
 
     it('messages are numbered 1..n and read in pages with after and limit', async () => {

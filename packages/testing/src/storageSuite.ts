@@ -306,8 +306,42 @@ export function storageSuite(backend: Backend): void {
         );
         await s.rooms.removeMember(id, alice.handle, bob.handle);
         await send(s, id, alice, 'after bob');
-        assert.deepEqual(await s.rooms.read(id, bob.handle, 0, 10), { ok: false, reason: 'notMember' });
+        // Removed, bob still gets what was sent while he was in — nothing later — and then lets go of the room.
+        const kept = await s.rooms.read(id, bob.handle, 0, 10);
+        assert.ok(kept.ok);
+        assert.deepEqual(
+          kept.messages.map((m) => m.seq),
+          [2],
+        );
+        assert.deepEqual(await s.rooms.read(id, bob.handle, 2, 10), { ok: false, reason: 'notMember' });
+        assert.deepEqual(await s.rooms.pending(bob.device.id), [{ room: id, cursor: 1, lastSeq: 2 }]);
+        await s.rooms.ack(bob.device.id, [{ room: id, seq: 99 }]);
         assert.deepEqual(await s.rooms.pending(bob.device.id), []);
+        const appended = await s.rooms.append({
+          room: id,
+          sender: bob.handle,
+          device: bob.device.id,
+          payload: new Uint8Array([1]),
+          ts: 1,
+        });
+        assert.deepEqual(appended, { ok: false, reason: 'notMember' });
+      });
+
+      it('gives a returning member the present only', async () => {
+        const [alice, bob] = [await user(s), await user(s)];
+        const id = await room(s, alice.handle, [bob.handle]);
+        await send(s, id, alice, 'one');
+        await s.rooms.removeMember(id, bob.handle, bob.handle);
+        await send(s, id, alice, 'while away');
+        await s.rooms.addMembers(id, alice.handle, [bob.handle]);
+        await send(s, id, alice, 'back');
+        const seen = await s.rooms.read(id, bob.handle, 0, 10);
+        assert.ok(seen.ok);
+        assert.deepEqual(
+          seen.messages.map((m) => m.seq),
+          [3],
+        );
+        assert.deepEqual(await s.rooms.pending(bob.device.id), [{ room: id, cursor: 2, lastSeq: 3 }]);
       });
     });
 
@@ -439,7 +473,17 @@ export function storageSuite(backend: Backend): void {
         const second = await commit(1, { add: [], remove: [carol.handle] });
         assert.ok(second.ok);
         assert.deepEqual(second.members.map((m) => m.handle).sort(), [alice.handle, bob.handle].sort());
-        assert.deepEqual(await s.rooms.read(id, carol.handle, 0, 10, carol.device.id), {
+        // carol still receives her Welcome and the commit that removed her, and nothing after.
+        const carolView = await s.rooms.read(id, carol.handle, 0, 10, carol.device.id);
+        assert.ok(carolView.ok);
+        assert.deepEqual(
+          carolView.messages.map((m) => [m.seq, m.kind]),
+          [
+            [3, 'welcome'],
+            [4, 'commit'],
+          ],
+        );
+        assert.deepEqual(await s.rooms.read(id, carol.handle, 4, 10, carol.device.id), {
           ok: false,
           reason: 'notMember',
         });

@@ -31,6 +31,8 @@ interface Room {
   members: Map<string, MemberRecord>;
   messages: Map<number, StoredMessage>;
   groupInfo?: Uint8Array;
+  /** Former members: they may still read what was sent while they were in, up to their removal. */
+  departed: Map<string, { joinedSeq: number; leftSeq: number }>;
 }
 
 interface KeyPackage {
@@ -65,14 +67,25 @@ class State {
   }
 
   join(room: Room, handle: string, role: MemberRecord['role']) {
+    room.departed.delete(handle);
     room.members.set(handle, { handle, role, joinedSeq: room.record.lastSeq });
     for (const device of this.devicesOf(handle))
       this.cursorsOf(device.id).set(room.record.id, room.record.lastSeq);
   }
 
+  /** The member's devices keep their cursors until they have read up to the removal. */
   leave(room: Room, handle: string) {
+    const member = room.members.get(handle);
     room.members.delete(handle);
-    for (const device of this.devicesOf(handle)) this.cursors.get(device.id)?.delete(room.record.id);
+    if (member) room.departed.set(handle, { joinedSeq: member.joinedSeq, leftSeq: room.record.lastSeq });
+  }
+
+  /** How far a user may read in a room: to its end while a member, to the removal after; undefined if never. */
+  readable(room: Room, handle: string): { from: number; to: number } | undefined {
+    const member = room.members.get(handle);
+    if (member) return { from: member.joinedSeq, to: room.record.lastSeq };
+    const gone = room.departed.get(handle);
+    return gone && { from: gone.joinedSeq, to: gone.leftSeq };
   }
 }
 
@@ -171,7 +184,7 @@ class MemoryRooms implements RoomStore {
     const missing = [room.creator, ...members].find((h) => !this.s.users.has(h));
     if (missing) return { ok: false, reason: 'noSuchUser', detail: missing };
     const record: RoomRecord = { ...fields, lastSeq: 0, encrypted: groupInfo !== undefined, epoch: 0 };
-    const created: Room = { record, members: new Map(), messages: new Map() };
+    const created: Room = { record, members: new Map(), messages: new Map(), departed: new Map() };
     if (groupInfo) created.groupInfo = groupInfo.slice();
     this.s.rooms.set(room.id, created);
     this.s.join(created, room.creator, 'owner');
@@ -300,11 +313,11 @@ class MemoryRooms implements RoomStore {
   ): Promise<ReadResult> {
     const room = this.s.rooms.get(roomId);
     if (!room) return { ok: false, reason: 'noSuchRoom' };
-    const member = room.members.get(reader);
-    if (!member) return { ok: false, reason: 'notMember' };
-    const from = Math.max(after, member.joinedSeq);
+    const range = this.s.readable(room, reader);
+    if (!range || (!room.members.has(reader) && after >= range.to)) return { ok: false, reason: 'notMember' };
+    const from = Math.max(after, range.from);
     const messages: StoredMessage[] = [];
-    for (let seq = from + 1; seq <= room.record.lastSeq && messages.length < limit; seq++) {
+    for (let seq = from + 1; seq <= range.to && messages.length < limit; seq++) {
       const message = room.messages.get(seq);
       if (message && (message.toDevice === null || message.toDevice === device))
         messages.push({ ...message });
@@ -314,10 +327,11 @@ class MemoryRooms implements RoomStore {
 
   async pending(deviceId: string): Promise<PendingRoom[]> {
     const out: PendingRoom[] = [];
+    const handle = this.s.devices.get(deviceId)?.handle;
     for (const [roomId, cursor] of this.s.cursors.get(deviceId) ?? []) {
       const room = this.s.rooms.get(roomId);
-      if (room && room.record.lastSeq > cursor)
-        out.push({ room: roomId, cursor, lastSeq: room.record.lastSeq });
+      const end = room && handle !== undefined ? this.s.readable(room, handle)?.to : undefined;
+      if (end !== undefined && end > cursor) out.push({ room: roomId, cursor, lastSeq: end });
     }
     return out.sort((a, b) => a.room.localeCompare(b.room));
   }
@@ -325,11 +339,16 @@ class MemoryRooms implements RoomStore {
   async ack(deviceId: string, acks: { room: string; seq: number }[]) {
     const cursors = this.s.cursors.get(deviceId);
     if (!cursors) return;
-    for (const { room, seq } of acks) {
-      const current = cursors.get(room);
-      const last = this.s.rooms.get(room)?.record.lastSeq;
-      if (current === undefined || last === undefined) continue;
-      cursors.set(room, Math.max(current, Math.min(seq, last)));
+    const handle = this.s.devices.get(deviceId)?.handle;
+    for (const { room: roomId, seq } of acks) {
+      const current = cursors.get(roomId);
+      const room = this.s.rooms.get(roomId);
+      if (current === undefined || !room || handle === undefined) continue;
+      const end = this.s.readable(room, handle)?.to ?? current;
+      const next = Math.max(current, Math.min(seq, end));
+      // A former member's device that has read up to its removal is done with the room.
+      if (!room.members.has(handle) && next >= end) cursors.delete(roomId);
+      else cursors.set(roomId, next);
     }
   }
 

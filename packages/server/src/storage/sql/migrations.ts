@@ -149,11 +149,29 @@ function federation(flavor: Flavor): Migration {
   };
 }
 
+/** Former members keep read access up to their removal, so they learn of it and lose nothing sent before. */
+function departures(flavor: Flavor): Migration {
+  const t = types(flavor);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('room_departures')
+        .addColumn('room_id', 'text', (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+        .addColumn('handle', 'text', (c) => c.notNull().references('users.handle').onDelete('cascade'))
+        .addColumn('joined_seq', t.int, (c) => c.notNull())
+        .addColumn('left_seq', t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint('room_departures_pk', ['room_id', 'handle'])
+        .execute();
+    },
+  };
+}
+
 export function migrationsFor(flavor: Flavor): Record<string, Migration> {
   return {
     '0001_initial': initial(flavor),
     '0002_encrypted_rooms': encryptedRooms(flavor),
     '0003_federation': federation(flavor),
+    '0004_departures': departures(flavor),
   };
 }
 

@@ -86,6 +86,12 @@ export class SqlRooms implements RoomStore {
       .values(handles.map((handle) => ({ room_id: room.id, handle, role, joined_seq: room.lastSeq })))
       .execute();
     await trx
+      .deleteFrom('room_departures')
+      .where('room_id', '=', room.id)
+      .where('handle', 'in', handles)
+      .execute();
+    // A returning member's devices may still hold cursors from before: they restart at the present.
+    await trx
       .insertInto('device_cursors')
       .columns(['device_id', 'room_id', 'seq'])
       .expression((eb) =>
@@ -94,7 +100,55 @@ export class SqlRooms implements RoomStore {
           .select(['devices.id', eb.val(room.id).as('room_id'), eb.val(room.lastSeq).as('seq')])
           .where('devices.handle', 'in', handles),
       )
+      .onConflict((oc) => oc.columns(['device_id', 'room_id']).doUpdateSet({ seq: room.lastSeq }))
       .execute();
+  }
+
+  /**
+   * Ends a membership at the room's present. The user's devices keep their cursors, so they still receive what
+   * was sent while they were in — the removing commit included — and let go of the room once they have read it.
+   */
+  private async leave(trx: Db, room: RoomRecord, handle: string) {
+    const member = await trx
+      .selectFrom('room_members')
+      .select('joined_seq')
+      .where('room_id', '=', room.id)
+      .where('handle', '=', handle)
+      .executeTakeFirst();
+    if (!member) return;
+    await trx
+      .deleteFrom('room_members')
+      .where('room_id', '=', room.id)
+      .where('handle', '=', handle)
+      .execute();
+    await trx
+      .insertInto('room_departures')
+      .values({ room_id: room.id, handle, joined_seq: Number(member.joined_seq), left_seq: room.lastSeq })
+      .onConflict((oc) =>
+        oc
+          .columns(['room_id', 'handle'])
+          .doUpdateSet({ joined_seq: Number(member.joined_seq), left_seq: room.lastSeq }),
+      )
+      .execute();
+  }
+
+  /** How far a user may read: to the end while a member, to the removal after; undefined if never a member. */
+  private async readable(roomId: string, handle: string) {
+    const member = await this.db
+      .selectFrom('room_members')
+      .innerJoin('rooms', 'rooms.id', 'room_members.room_id')
+      .select(['room_members.joined_seq', 'rooms.last_seq'])
+      .where('room_members.room_id', '=', roomId)
+      .where('room_members.handle', '=', handle)
+      .executeTakeFirst();
+    if (member) return { from: Number(member.joined_seq), to: Number(member.last_seq), current: true };
+    const gone = await this.db
+      .selectFrom('room_departures')
+      .select(['joined_seq', 'left_seq'])
+      .where('room_id', '=', roomId)
+      .where('handle', '=', handle)
+      .executeTakeFirst();
+    return gone && { from: Number(gone.joined_seq), to: Number(gone.left_seq), current: false };
   }
 
   async createRoom(
@@ -177,16 +231,7 @@ export class SqlRooms implements RoomStore {
       if (actor !== handle && actorRecord.role !== 'owner') return { ok: false, reason: 'forbidden' };
       if (!current.some((m) => m.handle === handle))
         return { ok: false, reason: 'noSuchUser', detail: handle };
-      await trx
-        .deleteFrom('room_members')
-        .where('room_id', '=', roomId)
-        .where('handle', '=', handle)
-        .execute();
-      await trx
-        .deleteFrom('device_cursors')
-        .where('room_id', '=', roomId)
-        .where('device_id', 'in', (eb) => eb.selectFrom('devices').select('id').where('handle', '=', handle))
-        .execute();
+      await this.leave(trx, room, handle);
       return { ok: true, room, members: await this.members(trx, roomId), changed: [handle] };
     });
   }
@@ -312,20 +357,7 @@ export class SqlRooms implements RoomStore {
         room.epoch = input.next.epoch;
         const current = new Set((await this.members(trx, input.room)).map((m) => m.handle));
         const removed = input.next.removeUsers.filter((h) => current.has(h));
-        for (const handle of removed) {
-          await trx
-            .deleteFrom('room_members')
-            .where('room_id', '=', input.room)
-            .where('handle', '=', handle)
-            .execute();
-          await trx
-            .deleteFrom('device_cursors')
-            .where('room_id', '=', input.room)
-            .where('device_id', 'in', (eb) =>
-              eb.selectFrom('devices').select('id').where('handle', '=', handle),
-            )
-            .execute();
-        }
+        for (const handle of removed) await this.leave(trx, room, handle);
         await this.join(
           trx,
           room,
@@ -355,13 +387,8 @@ export class SqlRooms implements RoomStore {
     limit: number,
     device?: string,
   ): Promise<ReadResult> {
-    const member = await this.db
-      .selectFrom('room_members')
-      .select('joined_seq')
-      .where('room_id', '=', roomId)
-      .where('handle', '=', reader)
-      .executeTakeFirst();
-    if (!member) {
+    const range = await this.readable(roomId, reader);
+    if (!range || (!range.current && after >= range.to)) {
       const room = await this.db.selectFrom('rooms').select('id').where('id', '=', roomId).executeTakeFirst();
       return { ok: false, reason: room ? 'notMember' : 'noSuchRoom' };
     }
@@ -369,7 +396,8 @@ export class SqlRooms implements RoomStore {
       .selectFrom('messages')
       .selectAll()
       .where('room_id', '=', roomId)
-      .where('seq', '>', Math.max(after, Number(member.joined_seq)))
+      .where('seq', '>', Math.max(after, range.from))
+      .where('seq', '<=', range.to)
       .where((eb) =>
         device
           ? eb.or([eb('to_device', 'is', null), eb('to_device', '=', device)])
@@ -381,38 +409,60 @@ export class SqlRooms implements RoomStore {
     return { ok: true, messages: rows.map(toMessage) };
   }
 
+  /** The device's cursors with where each ends: the room's end for members, the removal for former ones. */
+  private async cursorsWithEnds(db: Db, deviceId: string, rooms?: string[]) {
+    let query = db
+      .selectFrom('device_cursors as c')
+      .innerJoin('rooms as r', 'r.id', 'c.room_id')
+      .innerJoin('devices as d', 'd.id', 'c.device_id')
+      .leftJoin('room_members as m', (j) =>
+        j.onRef('m.room_id', '=', 'c.room_id').onRef('m.handle', '=', 'd.handle'),
+      )
+      .leftJoin('room_departures as x', (j) =>
+        j.onRef('x.room_id', '=', 'c.room_id').onRef('x.handle', '=', 'd.handle'),
+      )
+      .select(['c.room_id', 'c.seq', 'r.last_seq', 'm.handle as member', 'x.left_seq'])
+      .where('c.device_id', '=', deviceId);
+    if (rooms) query = query.where('c.room_id', 'in', rooms);
+    const rows = await query.orderBy('c.room_id').execute();
+    return rows.map((r) => ({
+      room: r.room_id,
+      cursor: Number(r.seq),
+      member: r.member !== null,
+      end: r.member !== null ? Number(r.last_seq) : r.left_seq === null ? Number(r.seq) : Number(r.left_seq),
+    }));
+  }
+
   async pending(deviceId: string): Promise<PendingRoom[]> {
-    const rows = await this.db
-      .selectFrom('device_cursors')
-      .innerJoin('rooms', 'rooms.id', 'device_cursors.room_id')
-      .select(['device_cursors.room_id', 'device_cursors.seq', 'rooms.last_seq'])
-      .where('device_cursors.device_id', '=', deviceId)
-      .whereRef('rooms.last_seq', '>', 'device_cursors.seq')
-      .orderBy('device_cursors.room_id')
-      .execute();
-    return rows.map((r) => ({ room: r.room_id, cursor: Number(r.seq), lastSeq: Number(r.last_seq) }));
+    const cursors = await this.cursorsWithEnds(this.db, deviceId);
+    return cursors
+      .filter((c) => c.end > c.cursor)
+      .map((c) => ({ room: c.room, cursor: c.cursor, lastSeq: c.end }));
   }
 
   async ack(deviceId: string, acks: { room: string; seq: number }[]) {
     if (acks.length === 0) return;
-    // Keep the highest acknowledgement per room: one update each, inside one transaction.
+    // Keep the highest acknowledgement per room: one write each, inside one transaction.
     const highest = new Map<string, number>();
     for (const { room, seq } of acks) highest.set(room, Math.max(seq, highest.get(room) ?? 0));
     await this.db.transaction().execute(async (trx) => {
-      const rooms = await trx
-        .selectFrom('rooms')
-        .select(['id', 'last_seq'])
-        .where('id', 'in', [...highest.keys()])
-        .execute();
-      for (const { id, last_seq } of rooms) {
-        const seq = Math.min(highest.get(id)!, Number(last_seq));
-        await trx
-          .updateTable('device_cursors')
-          .set({ seq })
+      for (const c of await this.cursorsWithEnds(trx, deviceId, [...highest.keys()])) {
+        const seq = Math.min(highest.get(c.room)!, c.end);
+        const done = trx
+          .deleteFrom('device_cursors')
           .where('device_id', '=', deviceId)
-          .where('room_id', '=', id)
-          .where('seq', '<', seq)
-          .execute();
+          .where('room_id', '=', c.room);
+        // A former member's device that has read up to its removal is done with the room.
+        if (!c.member && seq >= c.end) await done.execute();
+        else if (seq > c.cursor) {
+          await trx
+            .updateTable('device_cursors')
+            .set({ seq })
+            .where('device_id', '=', deviceId)
+            .where('room_id', '=', c.room)
+            .where('seq', '<', seq)
+            .execute();
+        }
       }
     });
   }

@@ -26,6 +26,7 @@ export interface Database {
   };
   room_members: { room_id: string; handle: string; role: string; joined_seq: number };
   device_cursors: { device_id: string; room_id: string; seq: number };
+  room_departures: { room_id: string; handle: string; joined_seq: number; left_seq: number };
   messages: {
     room_id: string;
     seq: number;
