@@ -21,7 +21,8 @@ Reading
   parley rooms --profile DIR
 Providers
   parley serve --domain DOMAIN --port PORT --data DIR [--db postgres://…] [--host HOST] [--config FILE]
-  parley dev [--data DIR]          one provider on SQLite in ./.parley (what npm start runs)
+               [--peer DOMAIN=URL …]
+  parley dev [--data DIR]          providers a, b and c.localhost (7101–7103) on SQLite in ./.parley (npm start)
 
 Client commands:
   --profile DIR     the device: its keys and state (DIR/profile.db; keep it private). One command at a time
