@@ -4,8 +4,6 @@ import type {
   AppendResult,
   HandshakeInput,
   HandshakeResult,
-  MemberRecord,
-  MemberRole,
   MembershipResult,
   PendingRoom,
   ReadResult,
@@ -14,142 +12,29 @@ import type {
   RoomStore,
   StoredMessage,
 } from '../types.js';
+import {
+  type Flavor,
+  join,
+  leave,
+  lockRoom,
+  membersOf,
+  missingUser,
+  readable,
+  roomColumns,
+  toMessage,
+  toRoom,
+} from './membership.js';
 import type { Database } from './schema.js';
 
+export type { Flavor } from './membership.js';
+
 type Db = Kysely<Database>;
-export type Flavor = 'sqlite' | 'postgres';
-
-/** Every room column but the GroupInfo, which only the hub's checks read. */
-const roomColumns = ['id', 'kind', 'creator', 'last_seq', 'created_at', 'encrypted', 'epoch'] as const;
-
-const toRoom = (row: Omit<Database['rooms'], 'group_info'>): RoomRecord => ({
-  id: row.id,
-  kind: row.kind as RoomKind,
-  creator: row.creator,
-  lastSeq: Number(row.last_seq),
-  createdAt: Number(row.created_at),
-  encrypted: Number(row.encrypted) === 1,
-  epoch: Number(row.epoch),
-});
-
-const toMessage = (row: Database['messages']): StoredMessage => ({
-  room: row.room_id,
-  seq: Number(row.seq),
-  kind: row.kind as StoredMessage['kind'],
-  toDevice: row.to_device,
-  sender: row.sender,
-  device: row.device_id,
-  ts: Number(row.ts),
-  payload: new Uint8Array(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength),
-});
 
 export class SqlRooms implements RoomStore {
   constructor(
     private readonly db: Db,
     private readonly flavor: Flavor,
   ) {}
-
-  /** Reads the room row, locking it until the transaction ends where the database has row locks. */
-  private async lockRoom(trx: Db, roomId: string) {
-    let query = trx.selectFrom('rooms').select(roomColumns).where('id', '=', roomId);
-    if (this.flavor === 'postgres') query = query.forUpdate();
-    const row = await query.executeTakeFirst();
-    return row && toRoom(row);
-  }
-
-  private async members(trx: Db, roomId: string): Promise<MemberRecord[]> {
-    const rows = await trx
-      .selectFrom('room_members')
-      .select(['handle', 'role', 'joined_seq'])
-      .where('room_id', '=', roomId)
-      .orderBy('handle')
-      .execute();
-    return rows.map((r) => ({
-      handle: r.handle,
-      role: r.role as MemberRole,
-      joinedSeq: Number(r.joined_seq),
-    }));
-  }
-
-  private async missingUser(trx: Db, handles: string[]) {
-    if (handles.length === 0) return undefined;
-    const found = await trx.selectFrom('users').select('handle').where('handle', 'in', handles).execute();
-    const known = new Set(found.map((r) => r.handle));
-    return handles.find((h) => !known.has(h));
-  }
-
-  /** Adds members at the room's present and starts their devices' cursors there. */
-  private async join(trx: Db, room: RoomRecord, handles: string[], role: MemberRole) {
-    if (handles.length === 0) return;
-    await trx
-      .insertInto('room_members')
-      .values(handles.map((handle) => ({ room_id: room.id, handle, role, joined_seq: room.lastSeq })))
-      .execute();
-    await trx
-      .deleteFrom('room_departures')
-      .where('room_id', '=', room.id)
-      .where('handle', 'in', handles)
-      .execute();
-    // A returning member's devices may still hold cursors from before: they restart at the present.
-    await trx
-      .insertInto('device_cursors')
-      .columns(['device_id', 'room_id', 'seq'])
-      .expression((eb) =>
-        eb
-          .selectFrom('devices')
-          .select(['devices.id', eb.val(room.id).as('room_id'), eb.val(room.lastSeq).as('seq')])
-          .where('devices.handle', 'in', handles),
-      )
-      .onConflict((oc) => oc.columns(['device_id', 'room_id']).doUpdateSet({ seq: room.lastSeq }))
-      .execute();
-  }
-
-  /**
-   * Ends a membership at the room's present. The user's devices keep their cursors, so they still receive what
-   * was sent while they were in — the removing commit included — and let go of the room once they have read it.
-   */
-  private async leave(trx: Db, room: RoomRecord, handle: string) {
-    const member = await trx
-      .selectFrom('room_members')
-      .select('joined_seq')
-      .where('room_id', '=', room.id)
-      .where('handle', '=', handle)
-      .executeTakeFirst();
-    if (!member) return;
-    await trx
-      .deleteFrom('room_members')
-      .where('room_id', '=', room.id)
-      .where('handle', '=', handle)
-      .execute();
-    await trx
-      .insertInto('room_departures')
-      .values({ room_id: room.id, handle, joined_seq: Number(member.joined_seq), left_seq: room.lastSeq })
-      .onConflict((oc) =>
-        oc
-          .columns(['room_id', 'handle'])
-          .doUpdateSet({ joined_seq: Number(member.joined_seq), left_seq: room.lastSeq }),
-      )
-      .execute();
-  }
-
-  /** How far a user may read: to the end while a member, to the removal after; undefined if never a member. */
-  private async readable(roomId: string, handle: string) {
-    const member = await this.db
-      .selectFrom('room_members')
-      .innerJoin('rooms', 'rooms.id', 'room_members.room_id')
-      .select(['room_members.joined_seq', 'rooms.last_seq'])
-      .where('room_members.room_id', '=', roomId)
-      .where('room_members.handle', '=', handle)
-      .executeTakeFirst();
-    if (member) return { from: Number(member.joined_seq), to: Number(member.last_seq), current: true };
-    const gone = await this.db
-      .selectFrom('room_departures')
-      .select(['joined_seq', 'left_seq'])
-      .where('room_id', '=', roomId)
-      .where('handle', '=', handle)
-      .executeTakeFirst();
-    return gone && { from: Number(gone.joined_seq), to: Number(gone.left_seq), current: false };
-  }
 
   async createRoom(
     room: { id: string; kind: RoomKind; creator: string; createdAt: number; groupInfo?: Uint8Array },
@@ -158,7 +43,7 @@ export class SqlRooms implements RoomStore {
     return this.db.transaction().execute(async (trx) => {
       const { groupInfo, ...fields } = room;
       const others = groupInfo ? [] : [...new Set(members)].filter((h) => h !== room.creator);
-      const missing = await this.missingUser(trx, [room.creator, ...others]);
+      const missing = await missingUser(trx, [room.creator, ...others]);
       if (missing) return { ok: false, reason: 'noSuchUser', detail: missing };
       const record: RoomRecord = { ...fields, lastSeq: 0, encrypted: groupInfo !== undefined, epoch: 0 };
       await trx
@@ -174,12 +59,12 @@ export class SqlRooms implements RoomStore {
           group_info: groupInfo ?? null,
         })
         .execute();
-      await this.join(trx, record, [room.creator], 'owner');
-      await this.join(trx, record, others, 'member');
+      await join(trx, record, [room.creator], 'owner');
+      await join(trx, record, others, 'member');
       return {
         ok: true,
         room: record,
-        members: await this.members(trx, room.id),
+        members: await membersOf(trx, room.id),
         changed: [room.creator, ...others],
       };
     });
@@ -188,7 +73,7 @@ export class SqlRooms implements RoomStore {
   async getRoom(id: string) {
     const row = await this.db.selectFrom('rooms').select(roomColumns).where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
-    return { room: toRoom(row), members: await this.members(this.db, id) };
+    return { room: toRoom(row), members: await membersOf(this.db, id) };
   }
 
   async roomsOf(handle: string) {
@@ -205,41 +90,41 @@ export class SqlRooms implements RoomStore {
 
   async addMembers(roomId: string, actor: string, handles: string[]): Promise<MembershipResult> {
     return this.db.transaction().execute(async (trx) => {
-      const room = await this.lockRoom(trx, roomId);
+      const room = await lockRoom(trx, roomId, this.flavor);
       if (!room) return { ok: false, reason: 'noSuchRoom' };
-      const current = await this.members(trx, roomId);
+      const current = await membersOf(trx, roomId);
       if (!current.some((m) => m.handle === actor)) return { ok: false, reason: 'notMember' };
       if (room.kind === 'direct') return { ok: false, reason: 'forbidden', detail: 'direct' };
       if (room.encrypted) return { ok: false, reason: 'forbidden', detail: 'encrypted' };
-      const missing = await this.missingUser(trx, handles);
+      const missing = await missingUser(trx, handles);
       if (missing) return { ok: false, reason: 'noSuchUser', detail: missing };
       const present = new Set(current.map((m) => m.handle));
       const added = [...new Set(handles)].filter((h) => !present.has(h));
-      await this.join(trx, room, added, 'member');
-      return { ok: true, room, members: await this.members(trx, roomId), changed: added };
+      await join(trx, room, added, 'member');
+      return { ok: true, room, members: await membersOf(trx, roomId), changed: added };
     });
   }
 
   async removeMember(roomId: string, actor: string, handle: string): Promise<MembershipResult> {
     return this.db.transaction().execute(async (trx) => {
-      const room = await this.lockRoom(trx, roomId);
+      const room = await lockRoom(trx, roomId, this.flavor);
       if (!room) return { ok: false, reason: 'noSuchRoom' };
-      const current = await this.members(trx, roomId);
+      const current = await membersOf(trx, roomId);
       const actorRecord = current.find((m) => m.handle === actor);
       if (!actorRecord) return { ok: false, reason: 'notMember' };
       if (room.encrypted) return { ok: false, reason: 'forbidden', detail: 'encrypted' };
       if (actor !== handle && actorRecord.role !== 'owner') return { ok: false, reason: 'forbidden' };
       if (!current.some((m) => m.handle === handle))
         return { ok: false, reason: 'noSuchUser', detail: handle };
-      await this.leave(trx, room, handle);
-      return { ok: true, room, members: await this.members(trx, roomId), changed: [handle] };
+      await leave(trx, room, handle);
+      return { ok: true, room, members: await membersOf(trx, roomId), changed: [handle] };
     });
   }
 
   async append(input: AppendInput): Promise<AppendResult> {
     return this.db.transaction().execute(async (trx): Promise<AppendResult> => {
       // The room row lock orders concurrent submits: sequences are handed out in commit order, without gaps.
-      const room = await this.lockRoom(trx, input.room);
+      const room = await lockRoom(trx, input.room, this.flavor);
       if (!room) return { ok: false, reason: 'noSuchRoom' };
       if (input.clientId !== undefined) {
         const seen = await trx
@@ -312,7 +197,7 @@ export class SqlRooms implements RoomStore {
 
   async applyHandshake(input: HandshakeInput): Promise<HandshakeResult> {
     return this.db.transaction().execute(async (trx): Promise<HandshakeResult> => {
-      const room = await this.lockRoom(trx, input.room);
+      const room = await lockRoom(trx, input.room, this.flavor);
       if (!room) return { ok: false, reason: 'noSuchRoom' };
       if (!room.encrypted) return { ok: false, reason: 'notEncrypted' };
       const member = await trx
@@ -355,10 +240,10 @@ export class SqlRooms implements RoomStore {
       await store(input.kind, input.payload, null);
       if (input.next) {
         room.epoch = input.next.epoch;
-        const current = new Set((await this.members(trx, input.room)).map((m) => m.handle));
+        const current = new Set((await membersOf(trx, input.room)).map((m) => m.handle));
         const removed = input.next.removeUsers.filter((h) => current.has(h));
-        for (const handle of removed) await this.leave(trx, room, handle);
-        await this.join(
+        for (const handle of removed) await leave(trx, room, handle);
+        await join(
           trx,
           room,
           input.next.addUsers.filter((h) => !current.has(h)),
@@ -376,7 +261,7 @@ export class SqlRooms implements RoomStore {
         })
         .where('id', '=', input.room)
         .execute();
-      return { ok: true, messages: stored, room, members: await this.members(trx, input.room) };
+      return { ok: true, messages: stored, room, members: await membersOf(trx, input.room) };
     });
   }
 
@@ -387,7 +272,7 @@ export class SqlRooms implements RoomStore {
     limit: number,
     device?: string,
   ): Promise<ReadResult> {
-    const range = await this.readable(roomId, reader);
+    const range = await readable(this.db, roomId, reader);
     if (!range || (!range.current && after >= range.to)) {
       const room = await this.db.selectFrom('rooms').select('id').where('id', '=', roomId).executeTakeFirst();
       return { ok: false, reason: room ? 'notMember' : 'noSuchRoom' };
