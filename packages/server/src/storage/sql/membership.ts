@@ -33,6 +33,17 @@ export const toMessage = (row: Database['messages']): StoredMessage => ({
   payload: new Uint8Array(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength),
 });
 
+/** Whether the user is a member of the room now. */
+export async function isMember(db: Db, roomId: string, handle: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('room_members')
+    .select('handle')
+    .where('room_id', '=', roomId)
+    .where('handle', '=', handle)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Reads the room row, locking it until the transaction ends where the database has row locks. */
 export async function lockRoom(trx: Db, roomId: string, flavor: Flavor) {
   let query = trx.selectFrom('rooms').select(roomColumns).where('id', '=', roomId);

@@ -14,6 +14,7 @@ import type {
 } from '../types.js';
 import {
   type Flavor,
+  isMember,
   join,
   leave,
   lockRoom,
@@ -135,13 +136,7 @@ export class SqlRooms implements RoomStore {
           .executeTakeFirst();
         if (seen) return { ok: true, message: toMessage(seen), duplicate: true };
       }
-      const member = await trx
-        .selectFrom('room_members')
-        .select('handle')
-        .where('room_id', '=', input.room)
-        .where('handle', '=', input.sender)
-        .executeTakeFirst();
-      if (!member) return { ok: false, reason: 'notMember' };
+      if (!(await isMember(trx, input.room, input.sender))) return { ok: false, reason: 'notMember' };
       const seq = room.lastSeq + 1;
       // The room lock does not cover the same clientId racing into another room: the unique index decides, and
       // the loser answers with the winner's message instead of failing.
@@ -200,13 +195,7 @@ export class SqlRooms implements RoomStore {
       const room = await lockRoom(trx, input.room, this.flavor);
       if (!room) return { ok: false, reason: 'noSuchRoom' };
       if (!room.encrypted) return { ok: false, reason: 'notEncrypted' };
-      const member = await trx
-        .selectFrom('room_members')
-        .select('handle')
-        .where('room_id', '=', input.room)
-        .where('handle', '=', input.sender)
-        .executeTakeFirst();
-      if (!member) return { ok: false, reason: 'notMember' };
+      if (!(await isMember(trx, input.room, input.sender))) return { ok: false, reason: 'notMember' };
       if (room.epoch !== input.epoch) return { ok: false, reason: 'staleEpoch' };
       const stored: StoredMessage[] = [];
       const store = async (kind: StoredMessage['kind'], payload: Uint8Array, toDevice: string | null) => {
