@@ -29,7 +29,13 @@ export const ERROR_STATUS = {
   unsupportedMediaType: 415,
   tooManyRequests: 429,
   internal: 500,
+  /** Another provider refused what this one relayed for the device, in a way the device cannot fix. */
+  badGateway: 502,
   unavailable: 503,
+  /** The provider of the room's hub or of the user asked about does not answer now: try again later. */
+  peerUnavailable: 503,
+  /** Not implemented yet (federation: proxyDownload until attachments land). */
+  notImplemented: 501,
   /** Server-to-server (federation) refusals: the request's signature or its sender cannot be trusted. */
   badSignature: 401,
   expired: 401,

@@ -40,6 +40,24 @@ export const ProviderConfigSchema = Type.Object(
         maxResponseBytes: Type.Integer({ minimum: 1024 }),
         /** Lifetime of a new signing key; a fresh one is made when it ends. */
         keyLifetimeMs: Type.Integer({ minimum: 60_000 }),
+        /** Outbox: the first retry delay ceiling, and the largest delay (also the circuit breaker's open time). */
+        retryBaseMs: Type.Integer({ minimum: 10 }),
+        retryCapMs: Type.Integer({ minimum: 100 }),
+        /** Outbox: an item undelivered this long is given up and its device told (SMTP: days). */
+        giveUpAfterMs: Type.Integer({ minimum: 1000 }),
+        /** Outbox: items per signed transaction. */
+        batchSize: Type.Integer({ minimum: 1, maximum: 200 }),
+        /** How long a device's submit to a room hubbed elsewhere waits for the hub before answering 202 queued. */
+        submitWaitMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+        /** Requests a peer may make, and what one remote user may send through it (token buckets). */
+        peerLimit: Type.Object({
+          capacity: Type.Integer({ minimum: 1 }),
+          perMinute: Type.Number({ minimum: 0 }),
+        }),
+        senderLimit: Type.Object({
+          capacity: Type.Integer({ minimum: 1 }),
+          perMinute: Type.Number({ minimum: 0 }),
+        }),
       },
       { additionalProperties: false },
     ),
@@ -110,6 +128,13 @@ export const DEFAULT_CONFIG: ProviderConfig = {
     fetchTimeoutMs: 5_000,
     maxResponseBytes: 4 * 1024 * 1024,
     keyLifetimeMs: 90 * 24 * 3600 * 1000,
+    retryBaseMs: 1_000,
+    retryCapMs: 300_000,
+    giveUpAfterMs: 5 * 24 * 3600 * 1000,
+    batchSize: 100,
+    submitWaitMs: 5_000,
+    peerLimit: { capacity: 2_000, perMinute: 60_000 },
+    senderLimit: { capacity: 600, perMinute: 6_000 },
   },
   shutdownGraceMs: 5_000,
   bodyLimitBytes: 256 * 1024,

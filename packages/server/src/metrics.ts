@@ -40,6 +40,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly federationSent = new Counter({
+    name: 'parley_federation_items_sent_total',
+    help: 'Outbox items a peer acknowledged, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly federationRetries = new Counter({
+    name: 'parley_federation_retries_total',
+    help: 'Outbox transactions that failed and were scheduled again',
+    registers: [this.registry],
+  });
+  readonly federationReceived = new Counter({
+    name: 'parley_federation_items_received_total',
+    help: 'Items applied from peers, by endpoint',
+    labelNames: ['endpoint'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
   }

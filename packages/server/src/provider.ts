@@ -18,6 +18,8 @@ import { Hub } from './delivery/hub.js';
 import { StreamRegistry } from './delivery/streams.js';
 import { ApiError, installErrorHandling, wireError } from './errors.js';
 import { createFederation } from './federation/index.js';
+import { Outbox } from './federation/outbox.js';
+import { FederatedRooms } from './federation/rooms.js';
 import { Metrics } from './metrics.js';
 import type { Storage } from './storage/types.js';
 
@@ -86,6 +88,13 @@ export async function createProvider(
 
   const metrics = new Metrics();
   const hub = new Hub(storage, metrics, now);
+  const streams = new StreamRegistry(hub);
+  const federation = createFederation(config, storage, now);
+  const outbox = new Outbox(storage, federation.client, config, metrics, app.log, now);
+  hub.peersOwed = (domains) => {
+    for (const domain of domains) outbox.kick(domain);
+  };
+  const remote = new FederatedRooms(config, storage, federation.client, outbox, hub, streams, app.log, now);
   const ctx: Context = {
     config,
     storage,
@@ -93,16 +102,24 @@ export async function createProvider(
     metrics,
     auth: new Authenticator(storage, now),
     hub,
-    streams: new StreamRegistry(hub),
+    streams,
     limits: {
       register: new RateLimiter(config.rateLimits.register, now),
       login: new RateLimiter(config.rateLimits.login, now),
+      peer: new RateLimiter(config.federation.peerLimit, now),
+      sender: new RateLimiter(config.federation.senderLimit, now),
     },
     mls: createContext({
       suite: await loadNodeSuite(),
-      lookupIdentityKey: localIdentityKeys(config.domain, storage),
+      lookupIdentityKey: identityKeys(config.domain, storage, remote),
     }),
-    federation: createFederation(config, storage, now),
+    federation,
+    outbox,
+    remote,
+    peerUsers: {
+      reaches: (domain) => federation.peers.base(domain) !== undefined,
+      devices: async (address) => (await remote.user(address)).devices,
+    },
     now,
   };
 
@@ -144,6 +161,8 @@ export async function createProvider(
       const address = await app.listen({ host: config.host, port: config.port });
       url = config.publicUrl ?? address.replace('[::1]', 'localhost');
       ctx.federation.publicUrl = url.replace(/\/+$/, '');
+      // Whatever was owed to peers before a stop or a crash is sent again.
+      await outbox.resume();
       return url;
     },
     close() {
@@ -157,6 +176,7 @@ export async function createProvider(
         await app.close();
         clearTimeout(cut);
         await hub.idle();
+        await outbox.stop();
         await Promise.all(streams.map((s) => s.close()));
         await storage.close();
       })();
@@ -182,11 +202,22 @@ function hasNul(value: unknown): boolean {
   return false;
 }
 
-/** Identity keys of this provider's users, as the hub's MLS checks look them up by user URI. */
-function localIdentityKeys(domain: string, storage: Storage): LookupIdentityKey {
+/**
+ * Identity keys as the hub's MLS checks look them up by user URI: this provider's users from storage, users of
+ * peers from their provider (identifierQuery, cached briefly).
+ */
+function identityKeys(domain: string, storage: Storage, remote: FederatedRooms): LookupIdentityKey {
   const prefix = `mimi://${domain}/u/`;
   return async (uri) => {
-    if (!uri.startsWith(prefix)) return undefined;
-    return (await storage.accounts.getUser(uri.slice(prefix.length)))?.identityKey ?? undefined;
+    if (uri.startsWith(prefix)) {
+      return (await storage.accounts.getUser(uri.slice(prefix.length)))?.identityKey ?? undefined;
+    }
+    const key = remote.memberKey(uri);
+    if (key === undefined) return undefined;
+    try {
+      return (await remote.user(key)).identityKey ?? undefined;
+    } catch {
+      return undefined;
+    }
   };
 }

@@ -38,7 +38,8 @@ for (const backend of backends) {
       for (const name of ENDPOINTS) {
         assert.equal(doc.endpoints[name], `${a().url}/federation/v1/${name}`);
       }
-      assert.equal(Object.keys(doc.endpoints).length, 9);
+      assert.equal(Object.keys(doc.endpoints).length, ENDPOINTS.length);
+      assert.ok(ENDPOINTS.length >= 9);
       assert.equal(doc.keys.length, 1);
       const key = doc.keys[0]!;
       assert.deepEqual(Object.keys(key.jwk).sort(), ['crv', 'kty', 'x'], 'public half only');

@@ -158,6 +158,20 @@ const ROUTES: RouteCase[] = [
     path: '/v1/users/:user',
     params: () => segment(users).map((u) => `/v1/users/${u}`),
   },
+  { method: 'GET', path: '/v1/requests', params: fixed('/v1/requests') },
+  ...(['accept', 'decline', 'block'] as const).map((answer) => ({
+    method: 'POST' as const,
+    path: `/v1/requests/${answer}`,
+    params: fixed(`/v1/requests/${answer}`),
+    body: () => ({ user: 'bob@b.localhost' }),
+  })),
+  {
+    method: 'POST',
+    path: '/v1/reports',
+    params: fixed('/v1/reports'),
+    body: (w: World) => ({ room: w.shared, seq: 1, reason: 'spam' }),
+  },
+  { method: 'GET', path: '/v1/undelivered', params: fixed('/v1/undelivered') },
 ];
 
 for (const backend of backends) {

@@ -1,5 +1,5 @@
 /**
- * The three storage backends as tests open them: memory, a SQLite file in a temporary folder, and PostgreSQL in a
+ * The three storage backends as tests open them: SQLite in memory (fast, nothing on disk), a SQLite file in a temporary folder, and PostgreSQL in a
  * schema of its own (so test runs cannot collide). PostgreSQL comes from `PARLEY_TEST_POSTGRES_URL`; without it the
  * PostgreSQL cases are skipped, except under `CI=true`, where its absence fails the run.
  */
@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryStorage, type Storage } from '@parley/server';
+import type { Storage } from '@parley/server';
 import { dropSchema, openPostgresStorage } from '@parley/storage-postgres';
 import { openSqliteStorage } from '@parley/storage-sqlite';
 
@@ -51,7 +51,7 @@ export const backends: Backend[] = [
     name: 'memory',
     skip: undefined,
     open: async () => {
-      const storage = createMemoryStorage();
+      const storage = await openSqliteStorage({ path: ':memory:' });
       return { storage, destroy: () => storage.close() };
     },
   },

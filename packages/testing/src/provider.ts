@@ -3,6 +3,8 @@
  * (`parley serve`) when a test must kill it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { createProvider, type Provider, type ProviderConfigInput, resolveConfig } from '@parley/server';
 import { dropSchema } from '@parley/storage-postgres';
@@ -65,7 +67,16 @@ export async function spawnProvider(args: {
   dataDir: string;
   db?: string;
   port?: number;
+  /** The static peer map (`--peer DOMAIN=URL` each). */
+  peers?: Record<string, string>;
+  /** Further settings, written to a config file in the data folder (flags still win). */
+  config?: ProviderConfigInput;
 }): Promise<ProcessProvider> {
+  const configFile = join(args.dataDir, 'test-config.json');
+  if (args.config) {
+    mkdirSync(args.dataDir, { recursive: true });
+    writeFileSync(configFile, JSON.stringify(args.config));
+  }
   const argv = [
     join(repoRoot, 'apps/cli/bin/parley.js'),
     'serve',
@@ -80,6 +91,8 @@ export async function spawnProvider(args: {
     '--log-level',
     'warn',
     ...(args.db ? ['--db', args.db] : []),
+    ...Object.entries(args.peers ?? {}).flatMap(([domain, url]) => ['--peer', `${domain}=${url}`]),
+    ...(args.config ? ['--config', configFile] : []),
   ];
   const child = spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -123,4 +136,13 @@ export function processStorage(backend: 'sqlite' | 'postgres'): {
       await dropSchema(postgresUrl!, schema);
     },
   };
+}
+
+/** A TCP port free on 127.0.0.1 right now (for processes that must know each other's address before start). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

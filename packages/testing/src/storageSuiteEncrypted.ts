@@ -49,6 +49,10 @@ export function encryptedRoomCases(get: () => Storage): void {
       const [alice, bob, carol] = [await user(s), await user(s), await user(s)];
       const id = await encryptedRoom(alice.handle);
       assert.deepEqual(await s.rooms.groupInfo(id), { epoch: 0, groupInfo: bytes(0) });
+      const owner = new Map([
+        [bob.device.id, bob.handle],
+        [carol.device.id, carol.handle],
+      ]);
       const commit = (epoch: number, next: { add: string[]; remove: string[] }, welcomeTo: string[] = []) =>
         s.rooms.applyHandshake({
           room: id,
@@ -64,7 +68,14 @@ export function encryptedRoomCases(get: () => Storage): void {
             addUsers: next.add,
             removeUsers: next.remove,
           },
-          ...(welcomeTo.length > 0 ? { welcome: { payload: bytes(30), devices: welcomeTo } } : {}),
+          ...(welcomeTo.length > 0
+            ? {
+                welcome: {
+                  payload: bytes(30),
+                  devices: welcomeTo.map((id) => ({ id, user: owner.get(id)! })),
+                },
+              }
+            : {}),
         });
       const first = await commit(0, { add: [bob.handle, carol.handle], remove: [] }, [
         bob.device.id,

@@ -7,6 +7,7 @@ import { login } from './client/login.js';
 import { membership } from './client/membership.js';
 import { messages } from './client/messages.js';
 import { register } from './client/register.js';
+import { requests } from './client/requests.js';
 import { rooms } from './client/rooms.js';
 import { stream } from './client/stream.js';
 import { sync } from './client/sync.js';
@@ -27,6 +28,7 @@ export const routes: Route[] = [
   identity,
   sync,
   keyPackages,
+  requests,
   stream,
   discovery,
   federation,

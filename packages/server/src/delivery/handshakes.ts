@@ -21,14 +21,29 @@ export interface HandshakeSubmission {
 
 const bad = (why: string) => new ApiError('badHandshake', why);
 
-/** The local handle of a member's user URI, or an error for users this provider does not host. */
-function localUser(domain: string, member: HubMember): string {
+/** Users of other providers, as the hub checks them: which peers it federates with, and a user's devices. */
+export interface PeerUsers {
+  reaches(domain: string): boolean;
+  devices(address: string): Promise<string[]>;
+}
+
+/**
+ * The member key of a member's user URI: the handle for a user here, the address for a user of a provider this
+ * one federates with; anything else is refused.
+ */
+function memberOf(domain: string, member: HubMember, peers: PeerUsers | undefined): string {
   const match = /^mimi:\/\/([^/]+)\/u\/([^/]+)$/.exec(member.userUri);
   const address = match && parseAddress(`${match[2]}@${match[1]}`);
-  if (!address || address.domain !== domain) {
-    throw bad(`${member.userUri} is not a user of ${domain}; rooms across providers come with federation.`);
+  if (address?.domain === domain) return address.handle;
+  if (!address || !peers?.reaches(address.domain)) {
+    throw bad(`${member.userUri} is not a user of ${domain} or of a provider it federates with.`);
   }
-  return address.handle;
+  return formatAddress(address);
+}
+
+async function devicesOf(storage: Storage, member: string, peers: PeerUsers | undefined): Promise<string[]> {
+  if (member.includes('@')) return peers ? peers.devices(member) : [];
+  return (await storage.accounts.listDevices(member)).map((d) => d.id);
 }
 
 export async function checkSubmission(
@@ -36,10 +51,11 @@ export async function checkSubmission(
   storage: Storage,
   domain: string,
   input: HandshakeSubmission,
+  peers?: PeerUsers,
 ) {
   // Outsiders learn nothing, not even whether the room exists.
   const room = await storage.rooms.getRoom(input.room);
-  if (!room?.members.some((m) => m.handle === input.handle))
+  if (!room?.members.some((m) => m.handle === input.handle && !m.pending))
     throw new ApiError('noSuchRoom', 'There is no such room.');
   const current = await storage.rooms.groupInfo(input.room);
   if (!current) throw new ApiError('forbidden', 'This room is not encrypted: it takes no MLS handshakes.');
@@ -54,7 +70,7 @@ export async function checkSubmission(
     throw bad(`The ${input.kind} does not verify (${check.reason}).`);
   }
   if (check.kind !== input.kind) throw bad(`Expected a ${input.kind}, got a ${check.kind}.`);
-  const me = userUri({ handle: input.handle, domain });
+  const me = userUri(parseAddress(input.handle, domain)!);
   if (check.sender.userUri !== me || check.sender.deviceId !== input.deviceId) {
     throw new ApiError('forbidden', 'A device submits only the handshakes it signed itself.');
   }
@@ -62,13 +78,12 @@ export async function checkSubmission(
 
   const next = check.next;
   for (const member of next.added) {
-    const handle = localUser(domain, member);
-    const devices = await storage.accounts.listDevices(handle);
-    if (!devices.some((d) => d.id === member.deviceId)) {
-      throw bad(`${formatAddress({ handle, domain })} has no device ${member.deviceId}.`);
+    const key = memberOf(domain, member, peers);
+    if (!(await devicesOf(storage, key, peers)).includes(member.deviceId)) {
+      throw bad(`${formatAddress(parseAddress(key, domain)!)} has no device ${member.deviceId}.`);
     }
   }
-  const usersAfter = new Set(next.members.map((m) => localUser(domain, m)));
+  const usersAfter = new Set(next.members.map((m) => memberOf(domain, m, peers)));
   if (room.room.kind === 'direct' && usersAfter.size > 2) throw bad('A direct room keeps its two people.');
   const before = new Set(room.members.map((m) => m.handle));
   // A device joining by external commit is the sender and the one added; it needs no Welcome.
@@ -85,6 +100,11 @@ export async function checkSubmission(
       removeUsers: [...before].filter((h) => !usersAfter.has(h)),
     },
     welcome:
-      welcomed.length > 0 ? { payload: input.welcome!, devices: welcomed.map((m) => m.deviceId) } : undefined,
+      welcomed.length > 0
+        ? {
+            payload: input.welcome!,
+            devices: welcomed.map((m) => ({ id: m.deviceId, user: memberOf(domain, m, peers) })),
+          }
+        : undefined,
   };
 }

@@ -7,7 +7,7 @@ import type { MlsContext } from '@parley/crypto';
 import { ApiError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Storage, StoredMessage } from '../storage/types.js';
-import { checkSubmission, type HandshakeSubmission } from './handshakes.js';
+import { checkSubmission, type HandshakeSubmission, type PeerUsers } from './handshakes.js';
 
 export interface SubmitInput {
   room: string;
@@ -19,10 +19,22 @@ export interface SubmitInput {
 
 export type MessageListener = (message: StoredMessage, members: ReadonlySet<string>) => void;
 
+/** The providers (other than this one) with a member among `members`, and those a Welcome is addressed to. */
+function peersOf(members: Iterable<string>, messages: StoredMessage[]): Set<string> {
+  const domains = new Set<string>();
+  for (const m of members) if (m.includes('@')) domains.add(m.slice(m.indexOf('@') + 1));
+  for (const m of messages)
+    if (m.toUser?.includes('@')) domains.add(m.toUser.slice(m.toUser.indexOf('@') + 1));
+  return domains;
+}
+
 export class Hub {
   private readonly members = new Map<string, Promise<ReadonlySet<string>>>();
   private readonly listeners = new Set<MessageListener>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly hubs = new Map<string, string | null>();
+  /** Told which peers were just owed something (the outbox sends it). */
+  peersOwed: (domains: Iterable<string>) => void = () => {};
 
   constructor(
     private readonly storage: Storage,
@@ -50,16 +62,35 @@ export class Hub {
     this.members.delete(roomId);
   }
 
+  /** The room's hub: null when it is this provider, undefined when there is no such room here. */
+  async hubOf(roomId: string): Promise<string | null | undefined> {
+    if (this.hubs.has(roomId)) return this.hubs.get(roomId);
+    const found = await this.storage.rooms.getRoom(roomId);
+    if (found) this.hubs.set(roomId, found.room.hub);
+    return found?.room.hub;
+  }
+
+  /** A message stored by another path (a hub's notify): tells the listeners, like one submitted here. */
+  announce(message: StoredMessage, audience: ReadonlySet<string>): void {
+    if (message.state) this.membershipChanged(message.room);
+    for (const listener of this.listeners) listener(message, audience);
+  }
+
   /**
    * Checks and stores a commit or proposal of an encrypted room (see handshakes.ts), then tells old and new
    * members' devices. Throws `staleEpoch` when another commit won the epoch first.
    */
-  handshake(mls: MlsContext, domain: string, input: HandshakeSubmission) {
-    return this.track(this.storeHandshake(mls, domain, input));
+  handshake(mls: MlsContext, domain: string, input: HandshakeSubmission, peers?: PeerUsers) {
+    return this.track(this.storeHandshake(mls, domain, input, peers));
   }
 
-  private async storeHandshake(mls: MlsContext, domain: string, input: HandshakeSubmission) {
-    const checked = await checkSubmission(mls, this.storage, domain, input);
+  private async storeHandshake(
+    mls: MlsContext,
+    domain: string,
+    input: HandshakeSubmission,
+    peers: PeerUsers | undefined,
+  ) {
+    const checked = await checkSubmission(mls, this.storage, domain, input, peers);
     const before = await this.membersOf(input.room);
     const result = await this.storage.rooms.applyHandshake({
       room: input.room,
@@ -76,12 +107,14 @@ export class Hub {
       if (result.reason === 'staleEpoch') {
         throw new ApiError('staleEpoch', 'Another commit took this epoch first: process it, then retry.');
       }
+      if (result.reason === 'notHub') throw new ApiError('forbidden', 'Another provider orders this room.');
       throw new ApiError('noSuchRoom', 'There is no such room.');
     }
     this.membershipChanged(input.room);
     const audience = new Set([...before, ...result.members.map((m) => m.handle)]);
     this.metrics.submitted.inc(result.messages.length);
     for (const message of result.messages) for (const listener of this.listeners) listener(message, audience);
+    this.peersOwed(peersOf(audience, result.messages));
     return { ...result, added: checked.next?.addUsers ?? [] };
   }
 
@@ -111,6 +144,7 @@ export class Hub {
       ts: this.now(),
     });
     if (!result.ok) {
+      if (result.reason === 'notHub') throw new ApiError('forbidden', 'Another provider orders this room.');
       throw result.reason === 'noSuchRoom'
         ? new ApiError('noSuchRoom', 'There is no such room.')
         : new ApiError('notMember', 'Only members of a room can send to it.');
@@ -119,6 +153,7 @@ export class Hub {
       this.metrics.submitted.inc();
       const members = await this.membersOf(input.room);
       for (const listener of this.listeners) listener(result.message, members);
+      this.peersOwed(peersOf(members, []));
     }
     return result;
   }

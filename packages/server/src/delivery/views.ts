@@ -2,7 +2,9 @@ import type { MessageView, RoomView } from '@parley/protocol';
 import { formatAddress, roomUri } from '@parley/protocol';
 import type { MemberRecord, RoomRecord, StoredMessage } from '../storage/types.js';
 
-export const address = (domain: string, handle: string) => formatAddress({ handle, domain });
+/** A member key as an address: local handles get this provider's domain; addresses stay as they are. */
+export const address = (domain: string, member: string) =>
+  member.includes('@') ? member : formatAddress({ handle: member, domain });
 
 export function messageView(domain: string, m: StoredMessage): MessageView {
   return {
@@ -19,11 +21,13 @@ export function messageView(domain: string, m: StoredMessage): MessageView {
 export function roomView(domain: string, room: RoomRecord, members: MemberRecord[]): RoomView {
   return {
     id: room.id,
-    uri: roomUri(domain, room.id),
-    hub: domain,
+    uri: roomUri(room.hub ?? domain, room.id),
+    hub: room.hub ?? domain,
     kind: room.kind,
     creator: address(domain, room.creator),
-    members: members.map((m) => ({ user: address(domain, m.handle), role: m.role })),
+    members: members
+      .filter((m) => !m.pending)
+      .map((m) => ({ user: address(domain, m.handle), role: m.role })),
     lastSeq: room.lastSeq,
     createdAt: room.createdAt,
     encrypted: room.encrypted,

@@ -19,6 +19,8 @@ export const ENDPOINTS = [
   'updateConsent',
   'reportAbuse',
   'proxyDownload',
+  /** Not in MIMI: a follower fetches a range of a room it missed from the hub. */
+  'fetchMessages',
 ] as const;
 export type EndpointName = (typeof ENDPOINTS)[number];
 

@@ -1,3 +1,2 @@
-export { createMemoryStorage } from './memory.js';
 export { createSqlStorage, type Database, type Flavor, migrate } from './sql/index.js';
 export type * from './types.js';

@@ -44,15 +44,23 @@ export interface RoomRecord {
   encrypted: boolean;
   /** The MLS epoch the room is in (0 for plain rooms). */
   epoch: number;
+  /** The hub's domain when another provider orders the room and this one follows; null when this one is hub. */
+  hub: string | null;
 }
 
 export type MessageKind = 'application' | 'commit' | 'proposal' | 'welcome';
 
+/**
+ * A member is named by a local handle (`alice`) or, for a user of another provider, by a full address
+ * (`bob@b.example`): a member key. Only handles without `@` are this provider's users.
+ */
 export interface MemberRecord {
   handle: string;
   role: MemberRole;
   /** Members see messages with a sequence above this: the room's last sequence when they joined. */
   joinedSeq: number;
+  /** Added by a stranger of another provider: in the user's Requests, nothing delivered until accepted. */
+  pending?: boolean;
 }
 
 export interface StoredMessage {
@@ -61,10 +69,14 @@ export interface StoredMessage {
   kind: MessageKind;
   /** A Welcome is for one device only; everything else is for every member device. */
   toDevice: string | null;
+  /** With `toDevice`: the member the device belongs to. */
+  toUser?: string | null;
   sender: string;
   device: string;
   ts: number;
   payload: Uint8Array;
+  /** A commit of a room with users of other providers: the room after it, as followers need it. */
+  state?: RoomState | undefined;
 }
 
 export interface AppendInput {
@@ -89,16 +101,16 @@ export interface HandshakeInput {
   /** For a commit: the epoch it starts, its GroupInfo and the users it adds or removes from the room. */
   next?: { epoch: number; groupInfo: Uint8Array; addUsers: string[]; removeUsers: string[] };
   /** For a commit that adds devices: one Welcome, stored once per device. */
-  welcome?: { payload: Uint8Array; devices: string[] };
+  welcome?: { payload: Uint8Array; devices: { id: string; user: string }[] };
 }
 
 export type HandshakeResult =
   | { ok: true; messages: StoredMessage[]; room: RoomRecord; members: MemberRecord[] }
-  | { ok: false; reason: 'noSuchRoom' | 'notMember' | 'staleEpoch' | 'notEncrypted' };
+  | { ok: false; reason: 'noSuchRoom' | 'notMember' | 'staleEpoch' | 'notEncrypted' | 'notHub' };
 
 export type AppendResult =
   | { ok: true; message: StoredMessage; duplicate: boolean }
-  | { ok: false; reason: 'noSuchRoom' | 'notMember' };
+  | { ok: false; reason: 'noSuchRoom' | 'notMember' | 'notHub' };
 
 export type MembershipResult =
   | { ok: true; room: RoomRecord; members: MemberRecord[]; changed: string[] }
@@ -221,12 +233,101 @@ export interface ProviderKeyStore {
   rotate(next: ProviderKeyRecord, retireAt: number): Promise<void>;
 }
 
+export type OutboxKind = 'notify' | 'submit' | 'consent' | 'report';
+
+export interface NewOutboxItem {
+  destination: string;
+  kind: OutboxKind;
+  /** A notify item names a stored message: it is read when sent, so the outbox holds no copy of it. */
+  room?: string;
+  seq?: number;
+  /** The device on whose behalf an item is sent: it is told if the item is given up. */
+  device?: string;
+  body?: Uint8Array;
+}
+
+/** The room as a follower needs it with a commit: what it is and who is in it after the commit. */
+export interface RoomState {
+  kind: RoomKind;
+  creator: string;
+  createdAt: number;
+  epoch: number;
+  members: { handle: string; role: MemberRole }[];
+}
+
+export interface OutboxEntry {
+  id: number;
+  destination: string;
+  kind: OutboxKind;
+  device: string | null;
+  body: Uint8Array | null;
+  createdAt: number;
+  attempts: number;
+  /** For notify items: the message, while it is still stored. */
+  message?: StoredMessage;
+}
+
+export type ReceiveResult =
+  | {
+      ok: true;
+      /** Undefined when the message was already stored, or when no user of this provider needs it. */
+      stored: StoredMessage | undefined;
+      /** Local members whose devices may want it. */
+      audience: string[];
+    }
+  | { ok: false; reason: 'gap'; lastSeq: number }
+  | { ok: false; reason: 'notHub' };
+
+export type ConsentState = 'accepted' | 'declined' | 'blocked';
+
+export interface ConsentRequest {
+  from: string;
+  rooms: { id: string; kind: RoomKind }[];
+  at: number;
+}
+
+export interface FederationStore {
+  /** Adds items to the outbox, each addressed to one peer; returns their ids in order. */
+  enqueue(items: NewOutboxItem[], at: number): Promise<number[]>;
+  /** The oldest items owed to `destination`, in the order they were queued. */
+  due(destination: string, limit: number): Promise<OutboxEntry[]>;
+  /** Peers something is owed to. */
+  destinations(): Promise<string[]>;
+  /** Items the peer acknowledged: gone from the outbox. */
+  delivered(ids: number[]): Promise<void>;
+  /** Items the peer could not be given yet: one more attempt counted. */
+  attempted(ids: number[]): Promise<void>;
+  /** Items given up on: removed, and each device that sent one is told (`undeliveredFor`). */
+  giveUp(ids: number[], reason: string, at: number): Promise<void>;
+  undeliveredFor(deviceId: string): Promise<{ room: string; clientId: string; reason: string; at: number }[]>;
+  /**
+   * Stores a message of a room `origin` is hub of, idempotently: a sequence already stored is a duplicate; one
+   * past the next is a gap (fetch the range from the hub first), unless no local user is in the room yet. A
+   * commit's state brings membership along, and creates the room when it adds a local user.
+   */
+  receive(origin: string, message: StoredMessage): Promise<ReceiveResult>;
+  /** Messages of a room this provider is hub of that `domain`'s users may have: for a follower's gap. */
+  history(roomId: string, domain: string, after: number, limit: number): Promise<StoredMessage[] | undefined>;
+  /** Whether `origin`'s transaction was applied already; `remember` records it as applied. */
+  seen(origin: string, txn: string): Promise<boolean>;
+  remember(origin: string, txn: string, at: number): Promise<void>;
+  consent(owner: string, peer: string): Promise<ConsentState | undefined>;
+  /**
+   * Records the user's answer to a peer. Accepting makes the peer's pending rooms ordinary (their devices start
+   * at the join); declining or blocking drops them. Returns the rooms that changed.
+   */
+  setConsent(owner: string, peer: string, state: ConsentState, at: number): Promise<string[]>;
+  requests(owner: string): Promise<ConsentRequest[]>;
+  report(report: { room: string; seq: number; reporter: string; reason: string; at: number }): Promise<void>;
+}
+
 export interface Storage {
-  readonly kind: 'memory' | 'sqlite' | 'postgres';
+  readonly kind: 'sqlite' | 'postgres';
   readonly accounts: AccountStore;
   readonly rooms: RoomStore;
   readonly keyPackages: KeyPackageStore;
   readonly providerKeys: ProviderKeyStore;
+  readonly federation: FederationStore;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -15,16 +15,39 @@ export const handshakes: Route = (app, ctx) => {
       const me = await ctx.auth.fromRequest(request);
       const { roomId } = request.params as { roomId: string };
       const body = request.body as SubmitCommit;
-      const result = await ctx.hub.handshake(ctx.mls, ctx.config.domain, {
-        room: roomId,
-        handle: me.handle,
-        deviceId: me.device.id,
-        kind: 'commit',
-        message: decodeBase64(body.commit),
-        groupInfo: decodeBase64(body.groupInfo),
-        welcome: body.welcome === undefined ? undefined : decodeBase64(body.welcome),
-      });
+      const hub = await ctx.hub.hubOf(roomId);
+      if (hub) {
+        const relayed = await ctx.remote.handshake({
+          room: roomId,
+          hub,
+          handle: me.handle,
+          deviceId: me.device.id,
+          kind: 'commit',
+          message: decodeBase64(body.commit),
+          groupInfo: decodeBase64(body.groupInfo),
+          welcome: body.welcome === undefined ? undefined : decodeBase64(body.welcome),
+        });
+        return reply.code(201).send({ room: roomId, seq: relayed.seq, ts: relayed.ts });
+      }
+      const result = await ctx.hub.handshake(
+        ctx.mls,
+        ctx.config.domain,
+        {
+          room: roomId,
+          handle: me.handle,
+          deviceId: me.device.id,
+          kind: 'commit',
+          message: decodeBase64(body.commit),
+          groupInfo: decodeBase64(body.groupInfo),
+          welcome: body.welcome === undefined ? undefined : decodeBase64(body.welcome),
+        },
+        ctx.peerUsers,
+      );
       ctx.streams.wake(result.added);
+      // Whom our user adds is no stranger to them: a later room from that user is no request here.
+      for (const added of result.added.filter((m) => m.includes('@'))) {
+        await ctx.storage.federation.setConsent(me.handle, added, 'accepted', ctx.now());
+      }
       const commit = result.messages[0]!;
       return reply.code(201).send({ room: roomId, seq: commit.seq, ts: commit.ts, epoch: result.room.epoch });
     },
@@ -36,13 +59,25 @@ export const handshakes: Route = (app, ctx) => {
     async (request, reply) => {
       const me = await ctx.auth.fromRequest(request);
       const { roomId } = request.params as { roomId: string };
-      const result = await ctx.hub.handshake(ctx.mls, ctx.config.domain, {
-        room: roomId,
-        handle: me.handle,
-        deviceId: me.device.id,
-        kind: 'proposal',
-        message: decodeBase64((request.body as SubmitProposal).proposal),
-      });
+      const message = decodeBase64((request.body as SubmitProposal).proposal);
+      const hub = await ctx.hub.hubOf(roomId);
+      if (hub) {
+        const relayed = await ctx.remote.handshake({
+          room: roomId,
+          hub,
+          handle: me.handle,
+          deviceId: me.device.id,
+          kind: 'proposal',
+          message,
+        });
+        return reply.code(201).send({ room: roomId, seq: relayed.seq, ts: relayed.ts });
+      }
+      const result = await ctx.hub.handshake(
+        ctx.mls,
+        ctx.config.domain,
+        { room: roomId, handle: me.handle, deviceId: me.device.id, kind: 'proposal', message },
+        ctx.peerUsers,
+      );
       const proposal = result.messages[0]!;
       return reply.code(201).send({ room: roomId, seq: proposal.seq, ts: proposal.ts });
     },
@@ -53,8 +88,16 @@ export const handshakes: Route = (app, ctx) => {
     const { roomId } = request.params as { roomId: string };
     const room = await ctx.storage.rooms.getRoom(roomId);
     // Members' devices only, the new ones included (they join by external commit).
-    if (!room?.members.some((m) => m.handle === me.handle))
+    if (!room?.members.some((m) => m.handle === me.handle && !m.pending))
       throw new ApiError('noSuchRoom', 'There is no such room.');
+    if (room.room.hub) {
+      const remote = await ctx.remote.groupInfo(roomId, room.room.hub, me.handle);
+      return {
+        room: roomId,
+        epoch: remote.epoch,
+        groupInfo: Buffer.from(remote.groupInfo).toString('base64'),
+      };
+    }
     const info = await ctx.storage.rooms.groupInfo(roomId);
     if (!info) throw new ApiError('forbidden', 'This room is not encrypted.');
     return { room: roomId, epoch: info.epoch, groupInfo: Buffer.from(info.groupInfo).toString('base64') };

@@ -1,7 +1,7 @@
 // PUT /v1/identity, GET /v1/users/:user — a user's identity key, and what others may know of a user.
 import { formatAddress } from '@parley/protocol';
 import { Type } from 'typebox';
-import { decodeBase64, localHandle, type Route } from '../../context.js';
+import { decodeBase64, memberRef, type Route } from '../../context.js';
 import { ApiError } from '../../errors.js';
 
 const PublishIdentity = Type.Object(
@@ -23,7 +23,16 @@ export const identity: Route = (app, ctx) => {
 
   app.get('/v1/users/:user', { schema: { params: UserParams } }, async (request) => {
     await ctx.auth.fromRequest(request);
-    const handle = localHandle(ctx, (request.params as { user: string }).user);
+    const member = memberRef(ctx, (request.params as { user: string }).user);
+    if (member.includes('@')) {
+      const remote = await ctx.remote.user(member);
+      return {
+        user: remote.user,
+        identityKey: remote.identityKey ? Buffer.from(remote.identityKey).toString('base64') : null,
+        devices: remote.devices,
+      };
+    }
+    const handle = member;
     const user = await ctx.storage.accounts.getUser(handle);
     if (!user) throw new ApiError('noSuchUser', 'There is no such user here.');
     const devices = await ctx.storage.accounts.listDevices(handle);

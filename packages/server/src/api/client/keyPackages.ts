@@ -1,6 +1,6 @@
 // POST /v1/keypackages, GET /v1/keypackages/count, POST /v1/keypackages/claim — the opaque KeyPackage store.
 import { ClaimKeyPackages, formatAddress, UploadKeyPackages } from '@parley/protocol';
-import { decodeBase64, localHandle, type Route } from '../../context.js';
+import { decodeBase64, memberRef, type Route } from '../../context.js';
 import { ApiError } from '../../errors.js';
 
 export const keyPackages: Route = (app, ctx) => {
@@ -27,7 +27,12 @@ export const keyPackages: Route = (app, ctx) => {
   app.post('/v1/keypackages/claim', { schema: { body: ClaimKeyPackages } }, async (request) => {
     const me = await ctx.auth.fromRequest(request);
     const body = request.body as { user: string; devices?: string[] };
-    const handle = localHandle(ctx, body.user);
+    const member = memberRef(ctx, body.user);
+    if (member.includes('@')) {
+      const keyPackages = await ctx.remote.claim(me.handle, member, body.devices);
+      return { user: member, keyPackages };
+    }
+    const handle = member;
     if (!(await ctx.storage.accounts.getUser(handle)))
       throw new ApiError('noSuchUser', 'There is no such user here.');
     const claimed = await ctx.storage.keyPackages.claim(handle, {

@@ -1,5 +1,5 @@
 // POST /v1/rooms/:roomId/messages, GET /v1/rooms/:roomId/messages — submit an opaque payload; read a room.
-import { MAX_PAGE, Page, RoomParams, Submit } from '@parley/protocol';
+import { MAX_PAGE, Page, RoomParams, randomId, Submit } from '@parley/protocol';
 import { decodeBase64, type Route } from '../../context.js';
 import { messageView } from '../../delivery/views.js';
 import { ApiError } from '../../errors.js';
@@ -12,6 +12,25 @@ export const messages: Route = (app, ctx) => {
       const me = await ctx.auth.fromRequest(request);
       const { roomId } = request.params as { roomId: string };
       const body = request.body as Submit;
+      const hub = await ctx.hub.hubOf(roomId);
+      if (hub) {
+        // Another provider orders this room: durably queued here first, then forwarded to the hub.
+        const room = await ctx.storage.rooms.getRoom(roomId);
+        if (!room?.members.some((m) => m.handle === me.handle && !m.pending)) {
+          throw new ApiError('noSuchRoom', 'There is no such room.');
+        }
+        const clientId = body.clientId ?? randomId();
+        const sent = await ctx.remote.submit({
+          room: roomId,
+          hub,
+          handle: me.handle,
+          deviceId: me.device.id,
+          clientId,
+          payload: decodeBase64(body.payload),
+        });
+        if (sent.queued) return reply.code(202).send({ room: roomId, queued: true, clientId });
+        return reply.code(201).send({ room: roomId, seq: sent.seq, ts: sent.ts, duplicate: false });
+      }
       // Answered only after the payload is durably committed (the hub stores before it returns).
       const result = await ctx.hub.submit({
         room: roomId,

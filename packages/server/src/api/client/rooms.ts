@@ -39,7 +39,7 @@ export const rooms: Route = (app, ctx) => {
     const { roomId } = request.params as { roomId: string };
     const found = await ctx.storage.rooms.getRoom(roomId);
     // A non-member learns nothing, not even whether the room exists.
-    if (!found?.members.some((m) => m.handle === me.handle)) {
+    if (!found?.members.some((m) => m.handle === me.handle && !m.pending)) {
       throw new ApiError('noSuchRoom', 'There is no such room.');
     }
     return { room: roomView(ctx.config.domain, found.room, found.members) };

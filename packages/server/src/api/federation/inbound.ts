@@ -6,7 +6,7 @@
 import { signResponse, type VerifyFailure, verifyRequest } from '@parley/federation';
 import { type ErrorCode, isDomain } from '@parley/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Context } from '../../context.js';
+import { type Context, tooMany } from '../../context.js';
 import { ApiError } from '../../errors.js';
 import { ORIGIN_HEADER } from '../../federation/index.js';
 
@@ -111,6 +111,8 @@ export function installInbound(scope: FastifyInstance, ctx: Context): void {
       throw new ApiError(REFUSAL[result.reason], MESSAGES[result.reason]);
     }
     request.federation = { origin, keyId: result.keyId };
+    const taken = ctx.limits.peer.take(origin);
+    if (!taken.ok) throw tooMany(taken.retryAfterMs);
     if (request.badJson) throw new ApiError('invalidRequest', 'The body is not JSON.');
 
     const body = request.body as Record<string, unknown> | undefined;

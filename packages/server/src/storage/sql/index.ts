@@ -5,6 +5,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Storage } from '../types.js';
 import { SqlAccounts } from './accounts.js';
+import { SqlFederation } from './federation.js';
 import { SqlKeyPackages } from './keyPackages.js';
 import { SqlProviderKeys } from './providerKeys.js';
 import { type Flavor, SqlRooms } from './rooms.js';
@@ -24,6 +25,7 @@ export function createSqlStorage(
     rooms: new SqlRooms(db, flavor),
     keyPackages: new SqlKeyPackages(db, flavor),
     providerKeys: new SqlProviderKeys(db),
+    federation: new SqlFederation(db, flavor),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -3,14 +3,23 @@
  * leaving members, and how far a (former) member may read.
  */
 import type { Kysely } from 'kysely';
-import type { MemberRecord, MemberRole, RoomKind, RoomRecord, StoredMessage } from '../types.js';
+import type { MemberRecord, MemberRole, RoomKind, RoomRecord, RoomState, StoredMessage } from '../types.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 export type Flavor = 'sqlite' | 'postgres';
 
 /** Every room column but the GroupInfo, which only the hub's checks read. */
-export const roomColumns = ['id', 'kind', 'creator', 'last_seq', 'created_at', 'encrypted', 'epoch'] as const;
+export const roomColumns = [
+  'id',
+  'kind',
+  'creator',
+  'last_seq',
+  'created_at',
+  'encrypted',
+  'epoch',
+  'hub',
+] as const;
 
 export const toRoom = (row: Omit<Database['rooms'], 'group_info'>): RoomRecord => ({
   id: row.id,
@@ -20,17 +29,26 @@ export const toRoom = (row: Omit<Database['rooms'], 'group_info'>): RoomRecord =
   createdAt: Number(row.created_at),
   encrypted: Number(row.encrypted) === 1,
   epoch: Number(row.epoch),
+  hub: row.hub,
 });
+
+/** Member keys without `@` are this provider's users. */
+export const isLocal = (member: string) => !member.includes('@');
+/** The provider of a member key: the address's domain, or undefined for a local handle. */
+export const domainOf = (member: string) =>
+  isLocal(member) ? undefined : member.slice(member.indexOf('@') + 1);
 
 export const toMessage = (row: Database['messages']): StoredMessage => ({
   room: row.room_id,
   seq: Number(row.seq),
   kind: row.kind as StoredMessage['kind'],
   toDevice: row.to_device,
+  toUser: row.to_user,
   sender: row.sender,
   device: row.device_id,
   ts: Number(row.ts),
   payload: new Uint8Array(row.payload.buffer, row.payload.byteOffset, row.payload.byteLength),
+  ...(row.state ? { state: JSON.parse(row.state) as RoomState } : {}),
 });
 
 /** Whether the user is a member of the room now. */
@@ -40,6 +58,7 @@ export async function isMember(db: Db, roomId: string, handle: string): Promise<
     .select('handle')
     .where('room_id', '=', roomId)
     .where('handle', '=', handle)
+    .where('pending', '=', 0)
     .executeTakeFirst();
   return row !== undefined;
 }
@@ -55,7 +74,7 @@ export async function lockRoom(trx: Db, roomId: string, flavor: Flavor) {
 export async function membersOf(trx: Db, roomId: string): Promise<MemberRecord[]> {
   const rows = await trx
     .selectFrom('room_members')
-    .select(['handle', 'role', 'joined_seq'])
+    .select(['handle', 'role', 'joined_seq', 'pending'])
     .where('room_id', '=', roomId)
     .orderBy('handle')
     .execute();
@@ -63,23 +82,66 @@ export async function membersOf(trx: Db, roomId: string): Promise<MemberRecord[]
     handle: r.handle,
     role: r.role as MemberRole,
     joinedSeq: Number(r.joined_seq),
+    ...(Number(r.pending) === 1 ? { pending: true } : {}),
   }));
 }
 
+/** The first local handle that names no user here (users of other providers are not checked here). */
 export async function missingUser(trx: Db, handles: string[]) {
-  if (handles.length === 0) return undefined;
-  const found = await trx.selectFrom('users').select('handle').where('handle', 'in', handles).execute();
+  const local = handles.filter(isLocal);
+  if (local.length === 0) return undefined;
+  const found = await trx.selectFrom('users').select('handle').where('handle', 'in', local).execute();
   const known = new Set(found.map((r) => r.handle));
-  return handles.find((h) => !known.has(h));
+  return local.find((h) => !known.has(h));
 }
 
-/** Adds members at the room's present and starts their devices' cursors there. */
-export async function join(trx: Db, room: RoomRecord, handles: string[], role: MemberRole) {
+/**
+ * How a local user added by `inviter` joins: at once, in Requests (`pending`) when the inviter is a user of
+ * another provider they have not accepted, or not at all when they blocked the inviter.
+ */
+async function admission(trx: Db, handle: string, inviter: string | undefined) {
+  if (!isLocal(handle) || inviter === undefined || isLocal(inviter)) return 'join' as const;
+  const consent = await trx
+    .selectFrom('consent')
+    .select('state')
+    .where('owner', '=', handle)
+    .where('peer', '=', inviter)
+    .executeTakeFirst();
+  if (consent?.state === 'accepted') return 'join' as const;
+  return consent?.state === 'blocked' ? ('refuse' as const) : ('pending' as const);
+}
+
+/**
+ * Adds members at the room's present and starts their local devices' cursors there. A local user added by a
+ * stranger of another provider waits in Requests instead (no cursors until accepted); one who blocked the
+ * inviter is not added here at all.
+ */
+export async function join(trx: Db, room: RoomRecord, handles: string[], role: MemberRole, inviter?: string) {
   if (handles.length === 0) return;
-  await trx
-    .insertInto('room_members')
-    .values(handles.map((handle) => ({ room_id: room.id, handle, role, joined_seq: room.lastSeq })))
-    .execute();
+  const rows = [];
+  const active: string[] = [];
+  for (const handle of handles) {
+    const how = await admission(trx, handle, inviter);
+    if (how === 'refuse') continue;
+    rows.push({
+      room_id: room.id,
+      handle,
+      role,
+      joined_seq: room.lastSeq,
+      pending: how === 'pending' ? 1 : 0,
+      invited_by: how === 'pending' ? (inviter ?? null) : null,
+    });
+    if (how === 'join' && isLocal(handle)) active.push(handle);
+  }
+  if (rows.length === 0) return;
+  await trx.insertInto('room_members').values(rows).execute();
+  await startCursors(trx, room.id, active, room.lastSeq);
+}
+
+/** Starts (or restarts) the cursors of the users' devices in the room at `seq`; clears their departures. */
+export async function startCursors(trx: Db, roomId: string, handles: string[], seq: number) {
+  if (handles.length === 0) return;
+  const room = { id: roomId, lastSeq: seq };
   await trx
     .deleteFrom('room_departures')
     .where('room_id', '=', room.id)
@@ -131,6 +193,7 @@ export async function readable(db: Db, roomId: string, handle: string) {
     .select(['room_members.joined_seq', 'rooms.last_seq'])
     .where('room_members.room_id', '=', roomId)
     .where('room_members.handle', '=', handle)
+    .where('room_members.pending', '=', 0)
     .executeTakeFirst();
   if (member) return { from: Number(member.joined_seq), to: Number(member.last_seq), current: true };
   const gone = await db

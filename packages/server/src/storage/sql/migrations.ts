@@ -166,12 +166,113 @@ function departures(flavor: Flavor): Migration {
   };
 }
 
+/**
+ * Rooms across providers. A room row names its hub (null: this provider); members are local handles or, for users
+ * of other providers, full addresses, so the member tables lose their reference to `users` (rebuilt, as SQLite
+ * cannot drop a constraint). A member added by a stranger of another provider waits in Requests (`pending`).
+ * The outbox holds what is owed to each peer; the inbox remembers transactions applied; consent is per pair.
+ */
+function federatedRooms(flavor: Flavor): Migration {
+  const t = types(flavor);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('rooms').addColumn('hub', 'text').execute();
+      await db.schema.alterTable('messages').addColumn('to_user', 'text').execute();
+      await db.schema.alterTable('messages').addColumn('state', 'text').execute();
+      await db.schema
+        .createTable('room_members_v2')
+        .addColumn('room_id', 'text', (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+        .addColumn('handle', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('joined_seq', t.int, (c) => c.notNull())
+        .addColumn('pending', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('invited_by', 'text')
+        .addPrimaryKeyConstraint('room_members_v2_pk', ['room_id', 'handle'])
+        .execute();
+      await sql`insert into room_members_v2 (room_id, handle, role, joined_seq, pending)
+        select room_id, handle, role, joined_seq, 0 from room_members`.execute(db);
+      await db.schema.dropTable('room_members').execute();
+      await db.schema.alterTable('room_members_v2').renameTo('room_members').execute();
+      await db.schema.createIndex('room_members_by_member').on('room_members').column('handle').execute();
+      await db.schema
+        .createTable('room_departures_v2')
+        .addColumn('room_id', 'text', (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+        .addColumn('handle', 'text', (c) => c.notNull())
+        .addColumn('joined_seq', t.int, (c) => c.notNull())
+        .addColumn('left_seq', t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint('room_departures_v2_pk', ['room_id', 'handle'])
+        .execute();
+      await sql`insert into room_departures_v2 select room_id, handle, joined_seq, left_seq from room_departures`.execute(
+        db,
+      );
+      await db.schema.dropTable('room_departures').execute();
+      await db.schema.alterTable('room_departures_v2').renameTo('room_departures').execute();
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', t.serial, (c) =>
+          flavor === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
+        .addColumn('destination', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('room_id', 'text')
+        .addColumn('seq', t.int)
+        .addColumn('device_id', 'text')
+        .addColumn('body', t.bytes)
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createIndex('outbox_by_destination')
+        .on('outbox')
+        .columns(['destination', 'id'])
+        .execute();
+      await db.schema.createIndex('outbox_by_message').on('outbox').columns(['room_id', 'seq']).execute();
+      await db.schema
+        .createTable('federation_inbox')
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('txn', 'text', (c) => c.notNull())
+        .addColumn('received_at', t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint('federation_inbox_pk', ['origin', 'txn'])
+        .execute();
+      await db.schema
+        .createTable('consent')
+        .addColumn('owner', 'text', (c) => c.notNull().references('users.handle').onDelete('cascade'))
+        .addColumn('peer', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_at', t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint('consent_pk', ['owner', 'peer'])
+        .execute();
+      await db.schema
+        .createTable('undelivered')
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('at', t.int, (c) => c.notNull())
+        .addPrimaryKeyConstraint('undelivered_pk', ['device_id', 'client_id'])
+        .execute();
+      await db.schema
+        .createTable('abuse_reports')
+        .addColumn('id', t.serial, (c) =>
+          flavor === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('seq', t.int, (c) => c.notNull())
+        .addColumn('reporter', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('at', t.int, (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrationsFor(flavor: Flavor): Record<string, Migration> {
   return {
     '0001_initial': initial(flavor),
     '0002_encrypted_rooms': encryptedRooms(flavor),
     '0003_federation': federation(flavor),
     '0004_departures': departures(flavor),
+    '0005_federated_rooms': federatedRooms(flavor),
   };
 }
 

@@ -12,8 +12,10 @@ import type {
   RoomStore,
   StoredMessage,
 } from '../types.js';
+import { fanOut } from './fanout.js';
 import {
   type Flavor,
+  isLocal,
   isMember,
   join,
   leave,
@@ -46,7 +48,13 @@ export class SqlRooms implements RoomStore {
       const others = groupInfo ? [] : [...new Set(members)].filter((h) => h !== room.creator);
       const missing = await missingUser(trx, [room.creator, ...others]);
       if (missing) return { ok: false, reason: 'noSuchUser', detail: missing };
-      const record: RoomRecord = { ...fields, lastSeq: 0, encrypted: groupInfo !== undefined, epoch: 0 };
+      const record: RoomRecord = {
+        ...fields,
+        lastSeq: 0,
+        encrypted: groupInfo !== undefined,
+        epoch: 0,
+        hub: null,
+      };
       await trx
         .insertInto('rooms')
         .values({
@@ -83,6 +91,7 @@ export class SqlRooms implements RoomStore {
       .innerJoin('room_members', 'room_members.room_id', 'rooms.id')
       .select(roomColumns.map((c) => `rooms.${c}` as const))
       .where('room_members.handle', '=', handle)
+      .where('room_members.pending', '=', 0)
       .orderBy('rooms.created_at')
       .orderBy('rooms.id')
       .execute();
@@ -127,6 +136,7 @@ export class SqlRooms implements RoomStore {
       // The room row lock orders concurrent submits: sequences are handed out in commit order, without gaps.
       const room = await lockRoom(trx, input.room, this.flavor);
       if (!room) return { ok: false, reason: 'noSuchRoom' };
+      if (room.hub !== null) return { ok: false, reason: 'notHub' };
       if (input.clientId !== undefined) {
         const seen = await trx
           .selectFrom('messages')
@@ -150,6 +160,8 @@ export class SqlRooms implements RoomStore {
           client_id: input.clientId ?? null,
           kind: 'application',
           to_device: null,
+          to_user: null,
+          state: null,
           payload: input.payload,
           ts: input.ts,
         })
@@ -175,6 +187,7 @@ export class SqlRooms implements RoomStore {
         ts: input.ts,
         payload: input.payload,
       };
+      await fanOut(trx, [message], await membersOf(trx, input.room), input.ts);
       return { ok: true, message, duplicate: false };
     });
   }
@@ -194,11 +207,18 @@ export class SqlRooms implements RoomStore {
     return this.db.transaction().execute(async (trx): Promise<HandshakeResult> => {
       const room = await lockRoom(trx, input.room, this.flavor);
       if (!room) return { ok: false, reason: 'noSuchRoom' };
+      if (room.hub !== null) return { ok: false, reason: 'notHub' };
       if (!room.encrypted) return { ok: false, reason: 'notEncrypted' };
       if (!(await isMember(trx, input.room, input.sender))) return { ok: false, reason: 'notMember' };
       if (room.epoch !== input.epoch) return { ok: false, reason: 'staleEpoch' };
       const stored: StoredMessage[] = [];
-      const store = async (kind: StoredMessage['kind'], payload: Uint8Array, toDevice: string | null) => {
+      const before = await membersOf(trx, input.room);
+      const store = async (
+        kind: StoredMessage['kind'],
+        payload: Uint8Array,
+        toDevice: string | null,
+        toUser: string | null,
+      ) => {
         const seq = room.lastSeq + 1;
         room.lastSeq = seq;
         await trx
@@ -211,6 +231,8 @@ export class SqlRooms implements RoomStore {
             client_id: null,
             kind,
             to_device: toDevice,
+            to_user: toUser,
+            state: null,
             payload,
             ts: input.ts,
           })
@@ -220,16 +242,17 @@ export class SqlRooms implements RoomStore {
           seq,
           kind,
           toDevice,
+          toUser,
           sender: input.sender,
           device: input.device,
           ts: input.ts,
           payload,
         });
       };
-      await store(input.kind, input.payload, null);
+      await store(input.kind, input.payload, null, null);
       if (input.next) {
         room.epoch = input.next.epoch;
-        const current = new Set((await membersOf(trx, input.room)).map((m) => m.handle));
+        const current = new Set(before.map((m) => m.handle));
         const removed = input.next.removeUsers.filter((h) => current.has(h));
         for (const handle of removed) await leave(trx, room, handle);
         await join(
@@ -237,10 +260,11 @@ export class SqlRooms implements RoomStore {
           room,
           input.next.addUsers.filter((h) => !current.has(h)),
           'member',
+          input.sender,
         );
       }
       for (const device of input.welcome?.devices ?? [])
-        await store('welcome', input.welcome!.payload, device);
+        await store('welcome', input.welcome!.payload, device.id, device.user);
       await trx
         .updateTable('rooms')
         .set({
@@ -250,7 +274,26 @@ export class SqlRooms implements RoomStore {
         })
         .where('id', '=', input.room)
         .execute();
-      return { ok: true, messages: stored, room, members: await membersOf(trx, input.room) };
+      const members = await membersOf(trx, input.room);
+      if (input.next && [...before, ...members].some((m) => !isLocal(m.handle))) {
+        // Followers learn membership from the commit: the room as it is after it travels with it.
+        const commit = stored[0]!;
+        commit.state = {
+          kind: room.kind,
+          creator: room.creator,
+          createdAt: room.createdAt,
+          epoch: room.epoch,
+          members: members.map((m) => ({ handle: m.handle, role: m.role })),
+        };
+        await trx
+          .updateTable('messages')
+          .set({ state: JSON.stringify(commit.state) })
+          .where('room_id', '=', input.room)
+          .where('seq', '=', commit.seq)
+          .execute();
+      }
+      await fanOut(trx, stored, [...before, ...members], input.ts);
+      return { ok: true, messages: stored, room, members };
     });
   }
 
@@ -346,6 +389,17 @@ export class SqlRooms implements RoomStore {
       // A room nobody's device follows any more is acknowledged by all (vacuously).
       const acknowledged = await trx
         .deleteFrom('messages')
+        // What is still owed to another provider stays until the outbox has sent it.
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('outbox')
+                .select('outbox.id')
+                .whereRef('outbox.room_id', '=', 'messages.room_id')
+                .whereRef('outbox.seq', '=', 'messages.seq'),
+            ),
+          ),
+        )
         .where(({ eb, selectFrom, fn }) =>
           eb(
             'seq',

@@ -1,0 +1,164 @@
+// POST /federation/v1/keyMaterial, /requestConsent, /updateConsent, /reportAbuse, /proxyDownload — what a user of
+// another provider may ask of ours, under our users' consent.
+import { Type } from 'typebox';
+import { tooMany } from '../../context.js';
+import { ApiError } from '../../errors.js';
+import { type FederatedRoute, uriDomain } from './inbound.js';
+
+const Uri = Type.String({ minLength: 1, maxLength: 400 });
+const Id = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' });
+
+export const federatedConsent: FederatedRoute = (scope, ctx) => {
+  /** Our user named by a URI of this provider, or 404. */
+  const local = (uri: string) => {
+    const key = ctx.remote.memberKey(uri);
+    if (key === undefined || key.includes('@'))
+      throw new ApiError('noSuchUser', 'There is no such user here.');
+    return key;
+  };
+  const limit = (sender: string) => {
+    const taken = ctx.limits.sender.take(sender);
+    if (!taken.ok) throw tooMany(taken.retryAfterMs);
+  };
+
+  scope.post(
+    '/keyMaterial',
+    {
+      schema: {
+        body: Type.Object(
+          { requester: Uri, user: Uri, devices: Type.Optional(Type.Array(Id, { maxItems: 100 })) },
+          { additionalProperties: false },
+        ),
+      },
+      config: { senders: ['requester'] },
+    },
+    async (request) => {
+      const body = request.body as { requester: string; user: string; devices?: string[] };
+      limit(body.requester);
+      const handle = local(body.user);
+      if (!(await ctx.storage.accounts.getUser(handle)))
+        throw new ApiError('noSuchUser', 'There is no such user here.');
+      const requester = ctx.remote.memberKey(body.requester)!;
+      // A blocked requester gets nothing to add the user with; anyone else may open a request (rate-limited).
+      const consent = await ctx.storage.federation.consent(handle, requester);
+      const claimed =
+        consent === 'blocked' ? [] : await ctx.storage.keyPackages.claim(handle, { devices: body.devices });
+      return {
+        user: body.user,
+        keyPackages: claimed.map((k) => ({
+          deviceId: k.deviceId,
+          keyPackage: Buffer.from(k.keyPackage).toString('base64'),
+          lastResort: k.lastResort,
+        })),
+      };
+    },
+  );
+
+  scope.post(
+    '/requestConsent',
+    {
+      schema: { body: Type.Object({ requester: Uri, target: Uri }, { additionalProperties: false }) },
+      config: { senders: ['requester'] },
+    },
+    async (request) => {
+      const body = request.body as { requester: string; target: string };
+      limit(body.requester);
+      const handle = local(body.target);
+      const consent = await ctx.storage.federation.consent(handle, ctx.remote.memberKey(body.requester)!);
+      // Declined and blocked look alike to the requester: still pending.
+      return { state: consent === 'accepted' ? 'granted' : 'pending' };
+    },
+  );
+
+  scope.post(
+    '/updateConsent',
+    {
+      schema: {
+        body: Type.Object(
+          {
+            txn: Type.String({ maxLength: 128 }),
+            items: Type.Array(
+              Type.Object(
+                { requester: Uri, target: Uri, state: Type.Literal('granted') },
+                { additionalProperties: false },
+              ),
+              { minItems: 1, maxItems: 200 },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const origin = request.federation!.origin;
+      const { items } = request.body as { items: { requester: string; target: string }[] };
+      const results = [];
+      for (const item of items) {
+        const requester = ctx.remote.memberKey(item.requester);
+        if (uriDomain(item.target) !== origin || requester === undefined || requester.includes('@')) {
+          results.push({ ok: false, code: 'foreignSender' });
+          continue;
+        }
+        // Our user asked; their peer accepted: from now on that peer is no stranger to our user either.
+        await ctx.storage.federation.setConsent(
+          requester,
+          ctx.remote.memberKey(item.target)!,
+          'accepted',
+          ctx.now(),
+        );
+        results.push({ ok: true });
+      }
+      return { results };
+    },
+  );
+
+  scope.post(
+    '/reportAbuse',
+    {
+      schema: {
+        body: Type.Object(
+          {
+            txn: Type.String({ maxLength: 128 }),
+            items: Type.Array(
+              Type.Object(
+                {
+                  room: Id,
+                  seq: Type.Integer({ minimum: 1 }),
+                  reporter: Uri,
+                  reason: Type.String({ maxLength: 1000 }),
+                },
+                { additionalProperties: false },
+              ),
+              { minItems: 1, maxItems: 200 },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const origin = request.federation!.origin;
+      const { items } = request.body as {
+        items: { room: string; seq: number; reporter: string; reason: string }[];
+      };
+      const results = [];
+      for (const item of items) {
+        const reporter = ctx.remote.memberKey(item.reporter);
+        const room = await ctx.storage.rooms.getRoom(item.room);
+        if (uriDomain(item.reporter) !== origin || reporter === undefined) {
+          results.push({ ok: false, code: 'foreignSender' });
+        } else if (!room || room.room.hub !== null) {
+          results.push({ ok: false, code: 'noSuchRoom' });
+        } else {
+          await ctx.storage.federation.report({ ...item, reporter, at: ctx.now() });
+          results.push({ ok: true });
+        }
+      }
+      return { results };
+    },
+  );
+
+  scope.post('/proxyDownload', async () => {
+    throw new ApiError('notImplemented', 'Attachments are not served across providers yet.');
+  });
+};

@@ -1,0 +1,254 @@
+/**
+ * Durable delivery to peers, like SMTP. Whatever is owed to another provider is a row in the outbox first (in the
+ * same transaction as the message it is about, for the hub's fan-out); one worker loop per destination sends the
+ * oldest items, up to a batch, as one signed transaction to the endpoint of their kind, and deletes them only
+ * once the peer answered that it applied them. Failures back off exponentially with jitter (capped), a circuit
+ * breaker per peer turns a dead peer into occasional probes, and an item still undelivered after the give-up
+ * period (5 days by default) is dropped and its sending device told. Nothing here is lost by a crash: on start,
+ * every destination with rows is resumed.
+ */
+import { CircuitBreaker, retryDelay } from '@parley/federation';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ProviderConfig } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { OutboxEntry, OutboxKind, Storage } from '../storage/types.js';
+import type { FederationClient } from './client.js';
+import type { EndpointName } from './discovery.js';
+import { notifyItem } from './wire.js';
+
+/** What a peer answers for each item of a transaction, in order. */
+export type ItemResult =
+  | { ok: true; seq?: number; ts?: number }
+  | { ok: false; code: string; message?: string };
+
+const ENDPOINT: Record<OutboxKind, EndpointName> = {
+  notify: 'notify',
+  submit: 'submitMessage',
+  consent: 'updateConsent',
+  report: 'reportAbuse',
+};
+
+interface Lane {
+  running: boolean;
+  again: boolean;
+  timer?: NodeJS.Timeout;
+  failures: number;
+  previousDelayMs?: number;
+}
+
+export class Outbox {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly waiters = new Map<number, (result: ItemResult) => void>();
+  private readonly breaker: CircuitBreaker;
+  private stopped = false;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly client: FederationClient,
+    private readonly config: ProviderConfig,
+    private readonly metrics: Metrics,
+    private readonly log: FastifyBaseLogger,
+    private readonly now: () => number,
+    /** Called with the results of a delivered batch (the follower side learns its submits' sequence numbers). */
+    private readonly onDelivered: (entries: OutboxEntry[], results: ItemResult[]) => void = () => {},
+  ) {
+    const f = config.federation;
+    this.breaker = new CircuitBreaker({ openMs: f.retryCapMs, maxOpenMs: f.retryCapMs, now });
+  }
+
+  /** Resumes every destination that has items (after a restart). */
+  async resume(): Promise<void> {
+    for (const destination of await this.storage.federation.destinations()) this.kick(destination);
+  }
+
+  /** Something was queued for `destination`: send it now unless the lane is backing off. */
+  kick(destination: string): void {
+    if (this.stopped) return;
+    const lane = this.lane(destination);
+    if (lane.timer) return; // backing off: the timer will run it
+    if (lane.running) {
+      lane.again = true;
+      return;
+    }
+    this.run(destination, lane);
+  }
+
+  /** Resolves with the peer's answer for queued item `id`, or undefined after `ms`. */
+  waitFor(id: number, ms: number): Promise<ItemResult | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        resolve(undefined);
+      }, ms);
+      this.waiters.set(id, (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const lane of this.lanes.values()) clearTimeout(lane.timer);
+    await Promise.allSettled([...this.running]);
+  }
+
+  private lane(destination: string): Lane {
+    let lane = this.lanes.get(destination);
+    if (!lane) {
+      lane = { running: false, again: false, failures: 0 };
+      this.lanes.set(destination, lane);
+    }
+    return lane;
+  }
+
+  private run(destination: string, lane: Lane): void {
+    lane.running = true;
+    const work = this.drain(destination, lane)
+      .catch((error) => this.log.error({ err: error, peer: destination }, 'outbox lane failed'))
+      .finally(() => {
+        lane.running = false;
+        this.running.delete(work);
+        if (lane.again && !lane.timer && !this.stopped) {
+          lane.again = false;
+          this.run(destination, lane);
+        }
+      });
+    this.running.add(work);
+  }
+
+  private async drain(destination: string, lane: Lane): Promise<void> {
+    const batch = this.config.federation.batchSize;
+    while (!this.stopped) {
+      lane.again = false;
+      const due = await this.storage.federation.due(destination, batch);
+      if (due.length === 0) return;
+      // One transaction carries items of one kind: the longest run of the oldest item's kind.
+      const kind = due[0]!.kind;
+      const end = due.findIndex((e) => e.kind !== kind);
+      let entries = end === -1 ? due : due.slice(0, end);
+      if (kind === 'notify') {
+        // A message retention already deleted is owed to no one any more.
+        const gone = entries.filter((e) => !e.message).map((e) => e.id);
+        if (gone.length > 0) {
+          await this.storage.federation.delivered(gone);
+          entries = entries.filter((e) => e.message);
+          if (entries.length === 0) continue;
+        }
+      }
+      if (!this.breaker.allowRequest(destination)) {
+        this.backOff(destination, lane, entries, undefined);
+        return;
+      }
+      const outcome = await this.send(destination, kind, entries);
+      if (outcome.ok) {
+        this.breaker.recordSuccess(destination);
+        lane.failures = 0;
+        lane.previousDelayMs = undefined;
+        await this.storage.federation.delivered(entries.map((e) => e.id));
+        this.metrics.federationSent.inc({ kind }, entries.length);
+        this.settle(entries, outcome.results);
+        continue;
+      }
+      this.breaker.recordFailure(destination);
+      if (outcome.permanent) {
+        this.log.warn({ peer: destination, kind, detail: outcome.detail }, 'peer refused a transaction');
+        await this.storage.federation.giveUp(
+          entries.map((e) => e.id),
+          'refused',
+          this.now(),
+        );
+        this.settle(
+          entries,
+          entries.map(() => ({ ok: false, code: 'refused' })),
+        );
+        continue;
+      }
+      await this.storage.federation.attempted(entries.map((e) => e.id));
+      this.backOff(destination, lane, entries, outcome);
+      return;
+    }
+  }
+
+  private settle(entries: OutboxEntry[], results: ItemResult[]): void {
+    entries.forEach((entry, i) => {
+      const result = results[i] ?? { ok: false, code: 'missing' };
+      this.waiters.get(entry.id)?.(result);
+      this.waiters.delete(entry.id);
+    });
+    this.onDelivered(entries, results);
+  }
+
+  /** Schedules the lane's next attempt; items past the give-up period are dropped and their devices told. */
+  private backOff(
+    destination: string,
+    lane: Lane,
+    entries: OutboxEntry[],
+    failure: { retryAfterMs?: number } | undefined,
+  ): void {
+    const f = this.config.federation;
+    lane.failures += 1;
+    const oldest = Math.min(...entries.map((e) => e.createdAt));
+    const decision = retryDelay(lane.failures, failure ?? {}, {
+      firstAttemptAt: oldest,
+      now: this.now(),
+      baseMs: f.retryBaseMs,
+      capMs: f.retryCapMs,
+      giveUpAfterMs: f.giveUpAfterMs,
+      ...(lane.previousDelayMs === undefined ? {} : { previousDelayMs: lane.previousDelayMs }),
+    });
+    let delay: number;
+    if ('giveUp' in decision) {
+      const stale = entries.filter((e) => this.now() - e.createdAt >= f.giveUpAfterMs).map((e) => e.id);
+      delay = 0;
+      void this.storage.federation
+        .giveUp(stale, 'undeliverable', this.now())
+        .then(() =>
+          this.settle(
+            entries.filter((e) => stale.includes(e.id)),
+            stale.map(() => ({ ok: false, code: 'undeliverable' })),
+          ),
+        )
+        .catch((error) => this.log.error({ err: error }, 'outbox give-up failed'));
+      delay = f.retryBaseMs;
+    } else {
+      delay = decision.retryInMs;
+      lane.previousDelayMs = delay;
+    }
+    this.metrics.federationRetries.inc();
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      this.kick(destination);
+    }, delay);
+    lane.timer.unref();
+  }
+
+  private async send(
+    destination: string,
+    kind: OutboxKind,
+    entries: OutboxEntry[],
+  ): Promise<
+    | { ok: true; results: ItemResult[] }
+    | { ok: false; permanent: boolean; retryAfterMs?: number; detail?: string }
+  > {
+    const items = entries.map((entry) =>
+      kind === 'notify'
+        ? notifyItem(this.config.domain, entry)
+        : JSON.parse(new TextDecoder().decode(entry.body ?? new Uint8Array())),
+    );
+    // The transaction id names the items: a retry of the same rows is the same transaction.
+    const txn = `${entries[0]!.id}-${entries.at(-1)!.id}-${entries[0]!.createdAt}`;
+    const result = await this.client.post<{ results?: ItemResult[] }>(destination, ENDPOINT[kind], {
+      txn,
+      items,
+    });
+    if (!result.ok) return { ok: false, permanent: result.reason === 'unknownPeer', detail: result.reason };
+    if (result.status === 200 && Array.isArray(result.body?.results)) {
+      return { ok: true, results: result.body.results };
+    }
+    const transient =
+      result.status >= 500 || result.status === 429 || result.status === 401 || result.status === 408;
+    return { ok: false, permanent: !transient, detail: `status ${result.status}` };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The hub's side of durable delivery: in the same transaction that stores a message, one outbox item per
+ * provider whose users should have it. A Welcome goes only to its device's provider; everything else to every
+ * provider with a member in the room before or after the message (so a removed member's provider learns of the
+ * removal). The item names the message rather than copying it (a commit's row holds the room state after it).
+ */
+import type { Kysely } from 'kysely';
+import type { MemberRecord, StoredMessage } from '../types.js';
+import { domainOf } from './membership.js';
+import type { Database } from './schema.js';
+
+export async function fanOut(
+  trx: Kysely<Database>,
+  messages: StoredMessage[],
+  audience: MemberRecord[],
+  at: number,
+): Promise<void> {
+  const domains = new Set<string>();
+  for (const member of audience) {
+    const domain = domainOf(member.handle);
+    if (domain) domains.add(domain);
+  }
+  if (domains.size === 0 && !messages.some((m) => m.toUser && domainOf(m.toUser))) return;
+  const rows = [];
+  for (const message of messages) {
+    const targets = message.toUser ? [domainOf(message.toUser)].filter((d) => d !== undefined) : [...domains];
+    for (const destination of targets) {
+      rows.push({
+        destination,
+        kind: 'notify',
+        room_id: message.room,
+        seq: message.seq,
+        device_id: null,
+        body: null,
+        created_at: at,
+      });
+    }
+  }
+  if (rows.length > 0) await trx.insertInto('outbox').values(rows).execute();
+}

@@ -1,0 +1,410 @@
+/**
+ * What federation keeps in the database: the outbox owed to each peer, the transactions applied from peers, the
+ * rooms this provider follows (messages stored under the hub's sequence numbers), consent between a local user
+ * and users elsewhere, and abuse reports.
+ */
+import type { Kysely } from 'kysely';
+import type {
+  ConsentRequest,
+  ConsentState,
+  FederationStore,
+  NewOutboxItem,
+  OutboxEntry,
+  OutboxKind,
+  ReceiveResult,
+  RoomKind,
+  RoomRecord,
+  StoredMessage,
+} from '../types.js';
+import {
+  type Flavor,
+  isLocal,
+  join,
+  leave,
+  lockRoom,
+  membersOf,
+  startCursors,
+  toMessage,
+} from './membership.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database>;
+
+export class SqlFederation implements FederationStore {
+  constructor(
+    private readonly db: Db,
+    private readonly flavor: Flavor,
+  ) {}
+
+  async enqueue(items: NewOutboxItem[], at: number): Promise<number[]> {
+    if (items.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const ids: number[] = [];
+      for (const item of items) {
+        const row = await trx
+          .insertInto('outbox')
+          .values({
+            destination: item.destination,
+            kind: item.kind,
+            room_id: item.room ?? null,
+            seq: item.seq ?? null,
+            device_id: item.device ?? null,
+            body: item.body ?? null,
+            created_at: at,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        ids.push(Number(row.id));
+      }
+      return ids;
+    });
+  }
+
+  async due(destination: string, limit: number): Promise<OutboxEntry[]> {
+    const rows = await this.db
+      .selectFrom('outbox as o')
+      .leftJoin('messages as m', (j) => j.onRef('m.room_id', '=', 'o.room_id').onRef('m.seq', '=', 'o.seq'))
+      .select([
+        'o.id',
+        'o.destination',
+        'o.kind',
+        'o.device_id',
+        'o.body',
+        'o.created_at',
+        'o.attempts',
+        'm.room_id as m_room',
+        'm.seq as m_seq',
+        'm.sender',
+        'm.device_id as m_device',
+        'm.client_id',
+        'm.kind as m_kind',
+        'm.to_device',
+        'm.to_user',
+        'm.payload',
+        'm.ts',
+        'm.state',
+      ])
+      .where('o.destination', '=', destination)
+      .orderBy('o.id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      destination: r.destination,
+      kind: r.kind as OutboxKind,
+      device: r.device_id,
+      body: r.body && new Uint8Array(r.body),
+      createdAt: Number(r.created_at),
+      attempts: Number(r.attempts),
+      ...(r.m_room !== null && r.payload !== null
+        ? {
+            message: toMessage({
+              room_id: r.m_room,
+              seq: Number(r.m_seq),
+              sender: r.sender!,
+              device_id: r.m_device!,
+              client_id: r.client_id,
+              kind: r.m_kind!,
+              to_device: r.to_device,
+              to_user: r.to_user,
+              payload: r.payload,
+              ts: Number(r.ts),
+              state: r.state,
+            }),
+          }
+        : {}),
+    }));
+  }
+
+  async destinations(): Promise<string[]> {
+    const rows = await this.db.selectFrom('outbox').select('destination').distinct().execute();
+    return rows.map((r) => r.destination);
+  }
+
+  async delivered(ids: number[]): Promise<void> {
+    if (ids.length > 0) await this.db.deleteFrom('outbox').where('id', 'in', ids).execute();
+  }
+
+  async attempted(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('outbox')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', ids)
+      .execute();
+  }
+
+  async giveUp(ids: number[], reason: string, at: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('outbox')
+        .select(['device_id', 'body'])
+        .where('id', 'in', ids)
+        .where('kind', '=', 'submit')
+        .execute();
+      for (const row of rows) {
+        if (!row.device_id || !row.body) continue;
+        const item = JSON.parse(new TextDecoder().decode(row.body)) as { room: string; clientId: string };
+        await trx
+          .insertInto('undelivered')
+          .values({ device_id: row.device_id, room_id: item.room, client_id: item.clientId, reason, at })
+          .onConflict((oc) => oc.columns(['device_id', 'client_id']).doNothing())
+          .execute();
+      }
+      await trx.deleteFrom('outbox').where('id', 'in', ids).execute();
+    });
+  }
+
+  async undeliveredFor(deviceId: string) {
+    const rows = await this.db
+      .selectFrom('undelivered')
+      .select(['room_id', 'client_id', 'reason', 'at'])
+      .where('device_id', '=', deviceId)
+      .orderBy('at')
+      .execute();
+    return rows.map((r) => ({ room: r.room_id, clientId: r.client_id, reason: r.reason, at: Number(r.at) }));
+  }
+
+  async receive(origin: string, message: StoredMessage): Promise<ReceiveResult> {
+    return this.db.transaction().execute(async (trx): Promise<ReceiveResult> => {
+      let room = await lockRoom(trx, message.room, this.flavor);
+      if (room && room.hub !== origin) return { ok: false, reason: 'notHub' };
+      const state = message.state;
+      if (!room) {
+        // A room is followed from the commit that first adds one of this provider's users.
+        if (!state?.members.some((m) => isLocal(m.handle)))
+          return { ok: true, stored: undefined, audience: [] };
+        room = await this.follow(trx, origin, message);
+      }
+      if (message.seq <= room.lastSeq) return { ok: true, stored: undefined, audience: [] };
+      const before = await membersOf(trx, room.id);
+      const localBefore = before.filter((m) => isLocal(m.handle));
+      if (message.kind === 'application' && localBefore.length > 0) {
+        // A blocked sender's messages are dropped when every user here in the room blocked them.
+        const blocking = await trx
+          .selectFrom('consent')
+          .select('owner')
+          .where('peer', '=', message.sender)
+          .where('state', '=', 'blocked')
+          .where(
+            'owner',
+            'in',
+            localBefore.map((m) => m.handle),
+          )
+          .execute();
+        if (blocking.length === localBefore.length && message.seq === room.lastSeq + 1) {
+          await trx.updateTable('rooms').set({ last_seq: message.seq }).where('id', '=', room.id).execute();
+          return { ok: true, stored: undefined, audience: [] };
+        }
+      }
+      if (message.seq > room.lastSeq + 1) {
+        // Nobody here had the room: what was said before them is not theirs to fetch.
+        if (localBefore.length > 0) return { ok: false, reason: 'gap', lastSeq: room.lastSeq };
+      }
+      room.lastSeq = message.seq;
+      const needed =
+        localBefore.length > 0 || (state?.members.some((m) => isLocal(m.handle)) ?? false) || false;
+      if (needed) {
+        await trx
+          .insertInto('messages')
+          .values({
+            room_id: room.id,
+            seq: message.seq,
+            sender: message.sender,
+            device_id: message.device,
+            client_id: null,
+            kind: message.kind,
+            to_device: message.toDevice,
+            to_user: message.toUser ?? null,
+            payload: message.payload,
+            ts: message.ts,
+            state: state ? JSON.stringify(state) : null,
+          })
+          .execute();
+      }
+      let after = before;
+      if (state) {
+        room.epoch = state.epoch;
+        const now = new Set(state.members.map((m) => m.handle));
+        const had = new Set(before.map((m) => m.handle));
+        for (const m of before) if (!now.has(m.handle)) await leave(trx, room, m.handle);
+        const added = state.members.filter((m) => !had.has(m.handle));
+        for (const role of ['owner', 'member'] as const) {
+          const handles = added.filter((m) => m.role === role).map((m) => m.handle);
+          await join(trx, room, handles, role, message.sender);
+        }
+        after = await membersOf(trx, room.id);
+      }
+      await trx
+        .updateTable('rooms')
+        .set({ last_seq: room.lastSeq, epoch: room.epoch })
+        .where('id', '=', room.id)
+        .execute();
+      const audience = new Set(
+        [...before, ...after].filter((m) => isLocal(m.handle) && !m.pending).map((m) => m.handle),
+      );
+      return { ok: true, stored: needed ? message : undefined, audience: [...audience] };
+    });
+  }
+
+  /** Creates the follower's copy of a room, positioned just before the commit that brings a local user in. */
+  private async follow(trx: Db, origin: string, message: StoredMessage): Promise<RoomRecord> {
+    const state = message.state!;
+    const room: RoomRecord = {
+      id: message.room,
+      kind: state.kind,
+      creator: state.creator,
+      lastSeq: message.seq - 1,
+      createdAt: state.createdAt,
+      encrypted: true,
+      epoch: state.epoch,
+      hub: origin,
+    };
+    await trx
+      .insertInto('rooms')
+      .values({
+        id: room.id,
+        kind: room.kind,
+        creator: room.creator,
+        last_seq: room.lastSeq,
+        created_at: room.createdAt,
+        encrypted: 1,
+        epoch: room.epoch,
+        group_info: null,
+        hub: origin,
+      })
+      .execute();
+    return room;
+  }
+
+  async history(roomId: string, domain: string, after: number, limit: number) {
+    const suffix = `%@${domain}`;
+    const room = await this.db
+      .selectFrom('rooms')
+      .select(['hub'])
+      .where('id', '=', roomId)
+      .executeTakeFirst();
+    if (!room || room.hub !== null) return undefined;
+    const member = await this.db
+      .selectFrom('room_members')
+      .select('handle')
+      .where('room_id', '=', roomId)
+      .where('handle', 'like', suffix)
+      .unionAll(
+        this.db
+          .selectFrom('room_departures')
+          .select('handle')
+          .where('room_id', '=', roomId)
+          .where('handle', 'like', suffix),
+      )
+      .executeTakeFirst();
+    if (!member) return undefined;
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('seq', '>', after)
+      .where((eb) => eb.or([eb('to_user', 'is', null), eb('to_user', 'like', suffix)]))
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  async seen(origin: string, txn: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('federation_inbox')
+      .select('txn')
+      .where('origin', '=', origin)
+      .where('txn', '=', txn)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async remember(origin: string, txn: string, at: number): Promise<void> {
+    await this.db
+      .insertInto('federation_inbox')
+      .values({ origin, txn, received_at: at })
+      .onConflict((oc) => oc.columns(['origin', 'txn']).doNothing())
+      .execute();
+  }
+
+  async consent(owner: string, peer: string): Promise<ConsentState | undefined> {
+    const row = await this.db
+      .selectFrom('consent')
+      .select('state')
+      .where('owner', '=', owner)
+      .where('peer', '=', peer)
+      .executeTakeFirst();
+    return row?.state as ConsentState | undefined;
+  }
+
+  async setConsent(owner: string, peer: string, state: ConsentState, at: number): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('consent')
+        .values({ owner, peer, state, updated_at: at })
+        .onConflict((oc) => oc.columns(['owner', 'peer']).doUpdateSet({ state, updated_at: at }))
+        .execute();
+      const pending = await trx
+        .selectFrom('room_members')
+        .select(['room_id', 'joined_seq'])
+        .where('handle', '=', owner)
+        .where('pending', '=', 1)
+        .where('invited_by', '=', peer)
+        .execute();
+      for (const row of pending) {
+        if (state === 'accepted') {
+          await trx
+            .updateTable('room_members')
+            .set({ pending: 0, invited_by: null })
+            .where('room_id', '=', row.room_id)
+            .where('handle', '=', owner)
+            .execute();
+          // The devices start where the user was added: the Welcome and everything since are delivered.
+          await startCursors(trx, row.room_id, [owner], Number(row.joined_seq));
+        } else {
+          await trx
+            .deleteFrom('room_members')
+            .where('room_id', '=', row.room_id)
+            .where('handle', '=', owner)
+            .execute();
+        }
+      }
+      return pending.map((r) => r.room_id);
+    });
+  }
+
+  async requests(owner: string): Promise<ConsentRequest[]> {
+    const rows = await this.db
+      .selectFrom('room_members as m')
+      .innerJoin('rooms as r', 'r.id', 'm.room_id')
+      .select(['m.invited_by', 'r.id', 'r.kind', 'r.created_at'])
+      .where('m.handle', '=', owner)
+      .where('m.pending', '=', 1)
+      .orderBy('r.created_at')
+      .execute();
+    const byPeer = new Map<string, ConsentRequest>();
+    for (const row of rows) {
+      const from = row.invited_by ?? '';
+      const request = byPeer.get(from) ?? { from, rooms: [], at: Number(row.created_at) };
+      request.rooms.push({ id: row.id, kind: row.kind as RoomKind });
+      byPeer.set(from, request);
+    }
+    return [...byPeer.values()];
+  }
+
+  async report(report: { room: string; seq: number; reporter: string; reason: string; at: number }) {
+    await this.db
+      .insertInto('abuse_reports')
+      .values({
+        room_id: report.room,
+        seq: report.seq,
+        reporter: report.reporter,
+        reason: report.reason,
+        at: report.at,
+      })
+      .execute();
+  }
+}
