@@ -24,6 +24,13 @@ export async function serve(args: string[]): Promise<void> {
 }
 
 export async function dev(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { data: { type: 'string' } } });
-  await runDev(values.data ?? './.parley');
+  const { values } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, 'port-base': { type: 'string' } },
+  });
+  const portBase = Number(values['port-base'] ?? 7101);
+  if (!Number.isInteger(portBase) || portBase < 1 || portBase > 65_533) {
+    throw new Error('--port-base wants a port number (1–65533)');
+  }
+  await runDev(values.data ?? './.parley', portBase);
 }

@@ -61,6 +61,15 @@ export const ProviderConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** How the provider presents itself to its users (the web app's name, accent colour and logo letter). */
+    branding: Type.Object(
+      {
+        name: Type.String({ minLength: 1, maxLength: 40 }),
+        accent: Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }),
+        logo: Type.String({ minLength: 1, maxLength: 2 }),
+      },
+      { additionalProperties: false },
+    ),
     /** How long shutdown waits for requests under way before it cuts their connections. */
     shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
@@ -120,6 +129,7 @@ export const DEFAULT_CONFIG: ProviderConfig = {
   host: '127.0.0.1',
   port: 7101,
   peers: {},
+  branding: { name: 'Parley', accent: '#3b6ef5', logo: 'P' },
   federation: {
     maxAgeSeconds: 60,
     clockSkewSeconds: 10,

@@ -1,4 +1,5 @@
 // GET /.well-known/parley — the discovery document: our domain, protocol versions, endpoints and signing keys.
+// GET /v1/provider — who this provider is, for its own apps: domain and branding (no sign-in needed).
 import type { Route } from '../../context.js';
 import { discoveryDocument } from '../../federation/discovery.js';
 
@@ -9,4 +10,6 @@ export const discovery: Route = (app, ctx) => {
     reply.header('cache-control', 'public, max-age=300');
     return discoveryDocument(ctx.config.domain, ctx.federation.publicUrl, keys);
   });
+
+  app.get('/v1/provider', async () => ({ domain: ctx.config.domain, ...ctx.config.branding }));
 };
