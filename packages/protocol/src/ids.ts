@@ -13,6 +13,11 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 export function randomId(bytes = 16): string {
   const raw = new Uint8Array(bytes);
   globalThis.crypto.getRandomValues(raw);
+  return base32(raw);
+}
+
+/** Lowercase base32 without padding. */
+export function base32(raw: Uint8Array): string {
   let out = '';
   let buffer = 0;
   let bits = 0;

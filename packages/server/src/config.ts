@@ -45,6 +45,8 @@ export const ProviderConfigSchema = Type.Object(
         retryCapMs: Type.Integer({ minimum: 100 }),
         /** Outbox: an item undelivered this long is given up and its device told (SMTP: days). */
         giveUpAfterMs: Type.Integer({ minimum: 1000 }),
+        /** Largest server-to-server request body (a batch of messages, or a commit with GroupInfo and Welcome). */
+        maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024 }),
         /** Outbox: items per signed transaction. */
         batchSize: Type.Integer({ minimum: 1, maximum: 200 }),
         /** How long a device's submit to a room hubbed elsewhere waits for the hub before answering 202 queued. */
@@ -58,6 +60,14 @@ export const ProviderConfigSchema = Type.Object(
           capacity: Type.Integer({ minimum: 1 }),
           perMinute: Type.Number({ minimum: 0 }),
         }),
+      },
+      { additionalProperties: false },
+    ),
+    /** Encrypted attachments its users upload: largest accepted, and how long they are kept. */
+    attachments: Type.Object(
+      {
+        maxBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
+        maxAgeMs: Type.Integer({ minimum: 60_000 }),
       },
       { additionalProperties: false },
     ),
@@ -130,18 +140,21 @@ export const DEFAULT_CONFIG: ProviderConfig = {
   port: 7101,
   peers: {},
   branding: { name: 'Parley', accent: '#3b6ef5', logo: 'P' },
+  attachments: { maxBytes: 5 * 1024 * 1024, maxAgeMs: 30 * 24 * 3600 * 1000 },
   federation: {
     maxAgeSeconds: 60,
     clockSkewSeconds: 10,
     discoveryTtlMs: 3_600_000,
     refetchCooldownMs: 10_000,
     fetchTimeoutMs: 5_000,
-    maxResponseBytes: 4 * 1024 * 1024,
+    // An attachment fetched through proxyDownload arrives as base64 in JSON.
+    maxResponseBytes: 8 * 1024 * 1024,
     keyLifetimeMs: 90 * 24 * 3600 * 1000,
     retryBaseMs: 1_000,
     retryCapMs: 300_000,
     giveUpAfterMs: 5 * 24 * 3600 * 1000,
     batchSize: 100,
+    maxBodyBytes: 16 * 1024 * 1024,
     submitWaitMs: 5_000,
     peerLimit: { capacity: 2_000, perMinute: 60_000 },
     senderLimit: { capacity: 600, perMinute: 6_000 },

@@ -142,6 +142,8 @@ export async function createProvider(
     storage.rooms
       .prune(now() - config.retention.maxAgeMs)
       .then((n) => metrics.pruned.inc(n))
+      .then(() => storage.attachments.prune(now() - config.attachments.maxAgeMs))
+      .then(() => storage.federation.pruneInbox(now() - 2 * config.federation.giveUpAfterMs))
       .catch((error) => app.log.error({ err: error }, 'prune failed'));
   }, config.retention.pruneIntervalMs);
   prune.unref();

@@ -7,7 +7,9 @@ import { signRequest } from '@parley/federation';
 import type { ProviderConfigInput } from '@parley/server';
 
 /** Refetch on every unknown key id: the tests rotate keys seconds after the first fetch. */
-export const NET_CONFIG: ProviderConfigInput = { federation: { refetchCooldownMs: 0 } };
+export const NET_CONFIG: ProviderConfigInput = {
+  federation: { refetchCooldownMs: 0, maxBodyBytes: 256 * 1024 },
+};
 
 export interface Forged {
   /** The provider's base URL the request goes to. */

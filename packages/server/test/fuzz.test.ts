@@ -172,6 +172,16 @@ const ROUTES: RouteCase[] = [
     body: (w: World) => ({ room: w.shared, seq: 1, reason: 'spam' }),
   },
   { method: 'GET', path: '/v1/undelivered', params: fixed('/v1/undelivered') },
+  { method: 'GET', path: '/v1/provider', params: fixed('/v1/provider') },
+  { method: 'POST', path: '/v1/attachments', params: fixed('/v1/attachments'), body: () => ({ x: 1 }) },
+  {
+    method: 'GET',
+    path: '/v1/attachments/:domain/:id',
+    params: () =>
+      fc
+        .tuple(fc.constantFrom('a.localhost', 'b.localhost', 'x'), segment(['a'.repeat(26)]))
+        .map(([d, id]) => `/v1/attachments/${d}/${id}`),
+  },
 ];
 
 for (const backend of backends) {

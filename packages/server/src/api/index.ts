@@ -1,4 +1,5 @@
 import type { Route } from '../context.js';
+import { attachments } from './client/attachments.js';
 import { devices } from './client/devices.js';
 import { handshakes } from './client/handshakes.js';
 import { identity } from './client/identity.js';
@@ -29,6 +30,7 @@ export const routes: Route[] = [
   sync,
   keyPackages,
   requests,
+  attachments,
   stream,
   discovery,
   federation,

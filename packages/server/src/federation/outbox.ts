@@ -28,6 +28,20 @@ const ENDPOINT: Record<OutboxKind, EndpointName> = {
   report: 'reportAbuse',
 };
 
+/** Payload bytes per transaction (base64 adds a third; well under a receiver's default body limit of 16 MiB). */
+export const TRANSACTION_BYTES = 4 * 1024 * 1024;
+
+/** The longest prefix of `entries` within TRANSACTION_BYTES, and at least one entry. */
+function bySize(entries: OutboxEntry[]): OutboxEntry[] {
+  let total = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    total += (e.message?.payload.byteLength ?? 0) + (e.body?.byteLength ?? 0) + 512;
+    if (total > TRANSACTION_BYTES && i > 0) return entries.slice(0, i);
+  }
+  return entries;
+}
+
 interface Lane {
   running: boolean;
   again: boolean;
@@ -50,8 +64,6 @@ export class Outbox {
     private readonly metrics: Metrics,
     private readonly log: FastifyBaseLogger,
     private readonly now: () => number,
-    /** Called with the results of a delivered batch (the follower side learns its submits' sequence numbers). */
-    private readonly onDelivered: (entries: OutboxEntry[], results: ItemResult[]) => void = () => {},
   ) {
     const f = config.federation;
     this.breaker = new CircuitBreaker({ openMs: f.retryCapMs, maxOpenMs: f.retryCapMs, now });
@@ -127,7 +139,7 @@ export class Outbox {
       // One transaction carries items of one kind: the longest run of the oldest item's kind.
       const kind = due[0]!.kind;
       const end = due.findIndex((e) => e.kind !== kind);
-      let entries = end === -1 ? due : due.slice(0, end);
+      let entries = bySize(end === -1 ? due : due.slice(0, end));
       if (kind === 'notify') {
         // A message retention already deleted is owed to no one any more.
         const gone = entries.filter((e) => !e.message).map((e) => e.id);
@@ -146,7 +158,14 @@ export class Outbox {
         this.breaker.recordSuccess(destination);
         lane.failures = 0;
         lane.previousDelayMs = undefined;
-        await this.storage.federation.delivered(entries.map((e) => e.id));
+        // A submit the hub refused (the sender left the room meanwhile, say) is given up: its device is told.
+        const refused = entries.filter((_, i) => kind === 'submit' && outcome.results[i]?.ok === false);
+        await this.storage.federation.giveUp(
+          refused.map((e) => e.id),
+          'refused',
+          this.now(),
+        );
+        await this.storage.federation.delivered(entries.filter((e) => !refused.includes(e)).map((e) => e.id));
         this.metrics.federationSent.inc({ kind }, entries.length);
         this.settle(entries, outcome.results);
         continue;
@@ -177,7 +196,6 @@ export class Outbox {
       this.waiters.get(entry.id)?.(result);
       this.waiters.delete(entry.id);
     });
-    this.onDelivered(entries, results);
   }
 
   /** Schedules the lane's next attempt; items past the give-up period are dropped and their devices told. */

@@ -99,7 +99,8 @@ export class FederatedRooms {
   private async fillGap(origin: string, room: string, after: number, before: number): Promise<boolean> {
     let position = after;
     while (position < before - 1) {
-      const limit = Math.min(1000, before - 1 - position);
+      // Pages small enough that a page of large messages stays within a peer's answer size limit.
+      const limit = Math.min(100, before - 1 - position);
       const got = await this.client.post<{ messages?: WireMessage[] }>(origin, 'fetchMessages', {
         room,
         after: position,
@@ -219,6 +220,7 @@ export class FederatedRooms {
         : [],
     };
     this.identities.set(address, { at: this.now(), user });
+    if (this.identities.size > 10_000) this.identities.delete(this.identities.keys().next().value!);
     return user;
   }
 
@@ -278,6 +280,14 @@ export class FederatedRooms {
       this.now(),
     );
     this.outbox.kick(hub);
+  }
+
+  /** An attachment uploaded to another provider, fetched for one of our users (undefined when there is none). */
+  async download(domain: string, id: string): Promise<Uint8Array | undefined> {
+    const result = await this.client.post<{ data?: string }>(domain, 'proxyDownload', { id });
+    if (result.ok && result.status === 404) return undefined;
+    if (!result.ok || result.status !== 200) relayed(domain, result);
+    return typeof result.body.data === 'string' ? fromBase64(result.body.data) : undefined;
   }
 
   memberKey(uri: string) {

@@ -20,6 +20,7 @@ export const WireState = Type.Object(
     creator: Uri,
     createdAt: Type.Integer({ minimum: 0 }),
     epoch: Type.Integer({ minimum: 0 }),
+    salt: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     members: Type.Array(
       Type.Object(
         { user: Uri, role: Type.Union([Type.Literal('owner'), Type.Literal('member')]) },
@@ -125,6 +126,7 @@ export function stateToWire(domain: string, state: RoomState): Static<typeof Wir
     createdAt: state.createdAt,
     epoch: state.epoch,
     members: state.members.map((m) => ({ user: memberUri(domain, m.handle), role: m.role })),
+    ...(state.salt ? { salt: state.salt } : {}),
   };
 }
 
@@ -163,6 +165,7 @@ export function messageFromWire(domain: string, w: WireMessage): StoredMessage |
       createdAt: w.state.createdAt,
       epoch: w.state.epoch,
       members: members as RoomState['members'],
+      ...(w.state.salt ? { salt: w.state.salt } : {}),
     };
   }
   return {

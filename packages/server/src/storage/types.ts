@@ -46,6 +46,8 @@ export interface RoomRecord {
   epoch: number;
   /** The hub's domain when another provider orders the room and this one follows; null when this one is hub. */
   hub: string | null;
+  /** Binds the id to the hub (federation/roomId.ts); null for rooms made before federation. */
+  salt: string | null;
 }
 
 export type MessageKind = 'application' | 'commit' | 'proposal' | 'welcome';
@@ -149,7 +151,14 @@ export interface AccountStore {
 export interface RoomStore {
   /** With `groupInfo` the room is encrypted, at epoch 0, and starts with its creator alone. */
   createRoom(
-    room: { id: string; kind: RoomKind; creator: string; createdAt: number; groupInfo?: Uint8Array },
+    room: {
+      id: string;
+      kind: RoomKind;
+      creator: string;
+      createdAt: number;
+      groupInfo?: Uint8Array;
+      salt?: string;
+    },
     members: string[],
   ): Promise<MembershipResult>;
   /** The latest GroupInfo of an encrypted room. */
@@ -253,6 +262,8 @@ export interface RoomState {
   createdAt: number;
   epoch: number;
   members: { handle: string; role: MemberRole }[];
+  /** The room's salt: a follower checks that the id is the hub's (federation/roomId.ts). */
+  salt?: string | undefined;
 }
 
 export interface OutboxEntry {
@@ -318,7 +329,18 @@ export interface FederationStore {
    */
   setConsent(owner: string, peer: string, state: ConsentState, at: number): Promise<string[]>;
   requests(owner: string): Promise<ConsentRequest[]>;
+  /** Whether `a` (a local user, not merely invited) and `b` are members of one room together. */
+  shareRoom(a: string, b: string): Promise<boolean>;
+  /** Forgets applied transactions older than `olderThan` (peers retry for days, not months). */
+  pruneInbox(olderThan: number): Promise<number>;
   report(report: { room: string; seq: number; reporter: string; reason: string; at: number }): Promise<void>;
+}
+
+export interface AttachmentStore {
+  put(attachment: { id: string; owner: string; data: Uint8Array; createdAt: number }): Promise<void>;
+  get(id: string): Promise<{ owner: string; data: Uint8Array } | undefined>;
+  /** Deletes attachments older than `olderThan`; returns how many. */
+  prune(olderThan: number): Promise<number>;
 }
 
 export interface Storage {
@@ -328,6 +350,7 @@ export interface Storage {
   readonly keyPackages: KeyPackageStore;
   readonly providerKeys: ProviderKeyStore;
   readonly federation: FederationStore;
+  readonly attachments: AttachmentStore;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

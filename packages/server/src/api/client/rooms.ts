@@ -1,10 +1,11 @@
 // POST /v1/rooms, GET /v1/rooms, GET /v1/rooms/:roomId — rooms this provider is the hub of.
 
 import { inspectGroupInfo } from '@parley/crypto';
-import { CreateRoom, RoomParams, randomId, userUri } from '@parley/protocol';
+import { CreateRoom, RoomParams, userUri } from '@parley/protocol';
 import { type Context, decodeBase64, localHandle, type Route } from '../../context.js';
 import { roomView } from '../../delivery/views.js';
 import { ApiError } from '../../errors.js';
+import { newRoomId } from '../../federation/roomId.js';
 import { membershipError } from './membership.js';
 
 export const rooms: Route = (app, ctx) => {
@@ -18,8 +19,9 @@ export const rooms: Route = (app, ctx) => {
     }
     const groupInfo = body.groupInfo === undefined ? undefined : decodeBase64(body.groupInfo);
     if (groupInfo) await checkNewGroup(ctx, groupInfo, me.handle, me.device.id);
+    const { id, salt } = newRoomId(ctx.config.domain);
     const result = await ctx.storage.rooms.createRoom(
-      { id: randomId(), kind, creator: me.handle, createdAt: ctx.now(), ...(groupInfo ? { groupInfo } : {}) },
+      { id, salt, kind, creator: me.handle, createdAt: ctx.now(), ...(groupInfo ? { groupInfo } : {}) },
       groupInfo ? [] : members,
     );
     if (!result.ok) throw membershipError(result);

@@ -1,5 +1,5 @@
 // POST /federation/v1/keyMaterial, /requestConsent, /updateConsent, /reportAbuse, /proxyDownload — what a user of
-// another provider may ask of ours, under our users' consent.
+// another provider may ask of ours, under our users' consent, and the encrypted attachments our users uploaded.
 import { Type } from 'typebox';
 import { tooMany } from '../../context.js';
 import { ApiError } from '../../errors.js';
@@ -95,17 +95,26 @@ export const federatedConsent: FederatedRoute = (scope, ctx) => {
       const results = [];
       for (const item of items) {
         const requester = ctx.remote.memberKey(item.requester);
-        if (uriDomain(item.target) !== origin || requester === undefined || requester.includes('@')) {
+        const target = ctx.remote.memberKey(item.target);
+        if (uriDomain(item.target) !== origin || target === undefined) {
           results.push({ ok: false, code: 'foreignSender' });
           continue;
         }
-        // Our user asked; their peer accepted: from now on that peer is no stranger to our user either.
-        await ctx.storage.federation.setConsent(
-          requester,
-          ctx.remote.memberKey(item.target)!,
-          'accepted',
-          ctx.now(),
-        );
+        if (
+          requester === undefined ||
+          requester.includes('@') ||
+          !(await ctx.storage.accounts.getUser(requester))
+        ) {
+          results.push({ ok: false, code: 'noSuchUser' });
+          continue;
+        }
+        // Only news about a contact our user made: a peer cannot befriend, or unblock, anyone by saying so.
+        const current = await ctx.storage.federation.consent(requester, target);
+        if (current === undefined && (await ctx.storage.federation.shareRoom(requester, target))) {
+          const rooms = await ctx.storage.federation.setConsent(requester, target, 'accepted', ctx.now());
+          for (const room of rooms) ctx.hub.membershipChanged(room);
+          if (rooms.length > 0) ctx.streams.wake([requester]);
+        }
         results.push({ ok: true });
       }
       return { results };
@@ -158,7 +167,21 @@ export const federatedConsent: FederatedRoute = (scope, ctx) => {
     },
   );
 
-  scope.post('/proxyDownload', async () => {
-    throw new ApiError('notImplemented', 'Attachments are not served across providers yet.');
-  });
+  // Attachment ids are unguessable capabilities; the bytes are ciphertext whose key only the room's members hold.
+  scope.post(
+    '/proxyDownload',
+    {
+      schema: {
+        body: Type.Object(
+          { id: Type.String({ pattern: '^[a-z2-7]{26}$' }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const found = await ctx.storage.attachments.get((request.body as { id: string }).id);
+      if (!found) throw new ApiError('notFound', 'There is no such attachment.');
+      return { data: Buffer.from(found.data).toString('base64') };
+    },
+  );
 };

@@ -65,15 +65,21 @@ export function installInbound(scope: FastifyInstance, ctx: Context): void {
   // The digest is over the bytes as sent, so the scope reads JSON itself; a body that is not JSON is refused
   // only after the signature verified (an unsigned stranger learns nothing but 401).
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    request.rawBody = body as Buffer;
-    try {
-      done(null, request.rawBody.length === 0 ? undefined : JSON.parse(request.rawBody.toString('utf8')));
-    } catch {
-      request.badJson = true;
-      done(null, undefined);
-    }
-  });
+  // A transaction carries up to a batch of messages (the outbox cuts batches at TRANSACTION_BYTES), a relayed
+  // commit a GroupInfo and a Welcome: more than a client request may.
+  scope.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: ctx.config.federation.maxBodyBytes },
+    (request, body, done) => {
+      request.rawBody = body as Buffer;
+      try {
+        done(null, request.rawBody.length === 0 ? undefined : JSON.parse(request.rawBody.toString('utf8')));
+      } catch {
+        request.badJson = true;
+        done(null, undefined);
+      }
+    },
+  );
 
   scope.addHook('preValidation', async (request) => {
     const claimed = request.headers[ORIGIN_HEADER];

@@ -101,9 +101,10 @@ export const federatedRooms: FederatedRoute = (scope, ctx) => {
   scope.post('/submitMessage', { schema: { body: SubmitMessage } }, async (request) => {
     const origin = request.federation!.origin;
     const { txn, items } = request.body as { txn: string; items: (SubmitItem | HandshakeItem)[] };
+    // Only the signer's own users spend budget: naming someone else's user costs that user nothing.
     limitSenders(
       ctx,
-      items.map((i) => i.sender),
+      items.map((i) => i.sender).filter((sender) => uriDomain(sender) === origin),
     );
     void txn; // each item is idempotent by itself (the clientId), and a repeat answers with its sequence again
     const results: ItemResult[] = [];

@@ -4,6 +4,7 @@
  * and users elsewhere, and abuse reports.
  */
 import type { Kysely } from 'kysely';
+import { roomIdFor } from '../../federation/roomId.js';
 import type {
   ConsentRequest,
   ConsentState,
@@ -17,12 +18,15 @@ import type {
   StoredMessage,
 } from '../types.js';
 import {
+  ACTIVE,
   type Flavor,
+  HELD_BACK,
   isLocal,
   join,
   leave,
   lockRoom,
   membersOf,
+  PENDING,
   startCursors,
   toMessage,
 } from './membership.js';
@@ -172,9 +176,12 @@ export class SqlFederation implements FederationStore {
       if (room && room.hub !== origin) return { ok: false, reason: 'notHub' };
       const state = message.state;
       if (!room) {
-        // A room is followed from the commit that first adds one of this provider's users.
+        // A room is followed from the commit that first adds one of this provider's users, and only from its
+        // hub: the id must be the one the origin's domain and the room's salt hash to.
         if (!state?.members.some((m) => isLocal(m.handle)))
           return { ok: true, stored: undefined, audience: [] };
+        if (!state.salt || roomIdFor(origin, state.salt) !== message.room)
+          return { ok: false, reason: 'notHub' };
         room = await this.follow(trx, origin, message);
       }
       if (message.seq <= room.lastSeq) return { ok: true, stored: undefined, audience: [] };
@@ -260,6 +267,7 @@ export class SqlFederation implements FederationStore {
       encrypted: true,
       epoch: state.epoch,
       hub: origin,
+      salt: state.salt ?? null,
     };
     await trx
       .insertInto('rooms')
@@ -273,6 +281,7 @@ export class SqlFederation implements FederationStore {
         epoch: room.epoch,
         group_info: null,
         hub: origin,
+        salt: state.salt ?? null,
       })
       .execute();
     return room;
@@ -351,26 +360,20 @@ export class SqlFederation implements FederationStore {
         .selectFrom('room_members')
         .select(['room_id', 'joined_seq'])
         .where('handle', '=', owner)
-        .where('pending', '=', 1)
+        .where('pending', '=', PENDING)
         .where('invited_by', '=', peer)
         .execute();
       for (const row of pending) {
-        if (state === 'accepted') {
-          await trx
-            .updateTable('room_members')
-            .set({ pending: 0, invited_by: null })
-            .where('room_id', '=', row.room_id)
-            .where('handle', '=', owner)
-            .execute();
-          // The devices start where the user was added: the Welcome and everything since are delivered.
-          await startCursors(trx, row.room_id, [owner], Number(row.joined_seq));
-        } else {
-          await trx
-            .deleteFrom('room_members')
-            .where('room_id', '=', row.room_id)
-            .where('handle', '=', owner)
-            .execute();
-        }
+        const accepted = state === 'accepted';
+        // Declined or blocked: held back for good — still on the list, so a later commit does not ask again.
+        await trx
+          .updateTable('room_members')
+          .set(accepted ? { pending: ACTIVE, invited_by: null } : { pending: HELD_BACK })
+          .where('room_id', '=', row.room_id)
+          .where('handle', '=', owner)
+          .execute();
+        // The devices start where the user was added: the Welcome and everything since are delivered.
+        if (accepted) await startCursors(trx, row.room_id, [owner], Number(row.joined_seq));
       }
       return pending.map((r) => r.room_id);
     });
@@ -382,7 +385,7 @@ export class SqlFederation implements FederationStore {
       .innerJoin('rooms as r', 'r.id', 'm.room_id')
       .select(['m.invited_by', 'r.id', 'r.kind', 'r.created_at'])
       .where('m.handle', '=', owner)
-      .where('m.pending', '=', 1)
+      .where('m.pending', '=', PENDING)
       .orderBy('r.created_at')
       .execute();
     const byPeer = new Map<string, ConsentRequest>();
@@ -393,6 +396,26 @@ export class SqlFederation implements FederationStore {
       byPeer.set(from, request);
     }
     return [...byPeer.values()];
+  }
+
+  async shareRoom(a: string, b: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('room_members as x')
+      .innerJoin('room_members as y', 'y.room_id', 'x.room_id')
+      .select('x.room_id')
+      .where('x.handle', '=', a)
+      .where('x.pending', '=', ACTIVE)
+      .where('y.handle', '=', b)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async pruneInbox(olderThan: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('federation_inbox')
+      .where('received_at', '<', olderThan)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async report(report: { room: string; seq: number; reporter: string; reason: string; at: number }) {

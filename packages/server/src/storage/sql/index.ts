@@ -5,6 +5,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Storage } from '../types.js';
 import { SqlAccounts } from './accounts.js';
+import { SqlAttachments } from './attachments.js';
 import { SqlFederation } from './federation.js';
 import { SqlKeyPackages } from './keyPackages.js';
 import { SqlProviderKeys } from './providerKeys.js';
@@ -26,6 +27,7 @@ export function createSqlStorage(
     keyPackages: new SqlKeyPackages(db, flavor),
     providerKeys: new SqlProviderKeys(db),
     federation: new SqlFederation(db, flavor),
+    attachments: new SqlAttachments(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

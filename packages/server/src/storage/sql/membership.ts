@@ -19,6 +19,7 @@ export const roomColumns = [
   'encrypted',
   'epoch',
   'hub',
+  'salt',
 ] as const;
 
 export const toRoom = (row: Omit<Database['rooms'], 'group_info'>): RoomRecord => ({
@@ -30,7 +31,13 @@ export const toRoom = (row: Omit<Database['rooms'], 'group_info'>): RoomRecord =
   encrypted: Number(row.encrypted) === 1,
   epoch: Number(row.epoch),
   hub: row.hub,
+  salt: row.salt,
 });
+
+/** `room_members.pending`: an ordinary member; one in their Requests; one who declined or blocked (held back). */
+export const ACTIVE = 0;
+export const PENDING = 1;
+export const HELD_BACK = 2;
 
 /** Member keys without `@` are this provider's users. */
 export const isLocal = (member: string) => !member.includes('@');
@@ -82,7 +89,7 @@ export async function membersOf(trx: Db, roomId: string): Promise<MemberRecord[]
     handle: r.handle,
     role: r.role as MemberRole,
     joinedSeq: Number(r.joined_seq),
-    ...(Number(r.pending) === 1 ? { pending: true } : {}),
+    ...(Number(r.pending) !== 0 ? { pending: true } : {}),
   }));
 }
 
@@ -122,14 +129,16 @@ export async function join(trx: Db, room: RoomRecord, handles: string[], role: M
   const active: string[] = [];
   for (const handle of handles) {
     const how = await admission(trx, handle, inviter);
-    if (how === 'refuse') continue;
+    // A refused member stays on the list (the group has their devices; the room must not look different to the
+    // inviter), held back for good: nothing is delivered, nothing is asked.
+    const pending = how === 'pending' ? PENDING : how === 'refuse' ? HELD_BACK : ACTIVE;
     rows.push({
       room_id: room.id,
       handle,
       role,
       joined_seq: room.lastSeq,
-      pending: how === 'pending' ? 1 : 0,
-      invited_by: how === 'pending' ? (inviter ?? null) : null,
+      pending,
+      invited_by: how === 'join' ? null : (inviter ?? null),
     });
     if (how === 'join' && isLocal(handle)) active.push(handle);
   }

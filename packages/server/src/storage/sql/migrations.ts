@@ -266,6 +266,28 @@ function federatedRooms(flavor: Flavor): Migration {
   };
 }
 
+/**
+ * Attachments: ciphertext only (the key and hash travel inside the encrypted message), kept by its uploader's
+ * provider. And the salt that binds a room id to its hub (federation/roomId.ts).
+ */
+function attachments(flavor: Flavor): Migration {
+  const t = types(flavor);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('rooms').addColumn('salt', 'text').execute();
+      await db.schema
+        .createTable('attachments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner', 'text', (c) => c.notNull().references('users.handle').onDelete('cascade'))
+        .addColumn('size', t.int, (c) => c.notNull())
+        .addColumn('data', t.bytes, (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('attachments_by_age').on('attachments').column('created_at').execute();
+    },
+  };
+}
+
 export function migrationsFor(flavor: Flavor): Record<string, Migration> {
   return {
     '0001_initial': initial(flavor),
@@ -273,6 +295,7 @@ export function migrationsFor(flavor: Flavor): Record<string, Migration> {
     '0003_federation': federation(flavor),
     '0004_departures': departures(flavor),
     '0005_federated_rooms': federatedRooms(flavor),
+    '0006_attachments_room_salt': attachments(flavor),
   };
 }
 

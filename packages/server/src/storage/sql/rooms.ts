@@ -40,11 +40,18 @@ export class SqlRooms implements RoomStore {
   ) {}
 
   async createRoom(
-    room: { id: string; kind: RoomKind; creator: string; createdAt: number; groupInfo?: Uint8Array },
+    room: {
+      id: string;
+      kind: RoomKind;
+      creator: string;
+      createdAt: number;
+      groupInfo?: Uint8Array;
+      salt?: string;
+    },
     members: string[],
   ): Promise<MembershipResult> {
     return this.db.transaction().execute(async (trx) => {
-      const { groupInfo, ...fields } = room;
+      const { groupInfo, salt, ...fields } = room;
       const others = groupInfo ? [] : [...new Set(members)].filter((h) => h !== room.creator);
       const missing = await missingUser(trx, [room.creator, ...others]);
       if (missing) return { ok: false, reason: 'noSuchUser', detail: missing };
@@ -54,6 +61,7 @@ export class SqlRooms implements RoomStore {
         encrypted: groupInfo !== undefined,
         epoch: 0,
         hub: null,
+        salt: salt ?? null,
       };
       await trx
         .insertInto('rooms')
@@ -66,6 +74,7 @@ export class SqlRooms implements RoomStore {
           encrypted: groupInfo ? 1 : 0,
           epoch: 0,
           group_info: groupInfo ?? null,
+          salt: salt ?? null,
         })
         .execute();
       await join(trx, record, [room.creator], 'owner');
@@ -284,6 +293,7 @@ export class SqlRooms implements RoomStore {
           createdAt: room.createdAt,
           epoch: room.epoch,
           members: members.map((m) => ({ handle: m.handle, role: m.role })),
+          ...(room.salt ? { salt: room.salt } : {}),
         };
         await trx
           .updateTable('messages')

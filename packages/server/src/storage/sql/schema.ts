@@ -25,6 +25,8 @@ export interface Database {
     group_info: Uint8Array | null;
     /** The providing hub's domain; null when this provider is the room's hub. */
     hub: string | null;
+    /** With the hub's domain, hashes to the room id: what lets a follower check who may be the hub. */
+    salt: string | null;
   };
   /** `handle` is a local handle or, for a user of another provider, a full address (`bob@b.example`). */
   room_members: {
@@ -84,4 +86,5 @@ export interface Database {
     reason: string;
     at: number;
   };
+  attachments: { id: string; owner: string; size: number; data: Uint8Array; created_at: number };
 }
