@@ -71,6 +71,8 @@ export const ProviderConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** The folder of the built web app, served at `/` (null: no web app). */
+    webRoot: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
     /** How the provider presents itself to its users (the web app's name, accent colour and logo letter). */
     branding: Type.Object(
       {
@@ -140,6 +142,7 @@ export const DEFAULT_CONFIG: ProviderConfig = {
   port: 7101,
   peers: {},
   branding: { name: 'Parley', accent: '#3b6ef5', logo: 'P' },
+  webRoot: null,
   attachments: { maxBytes: 5 * 1024 * 1024, maxAgeMs: 30 * 24 * 3600 * 1000 },
   federation: {
     maxAgeSeconds: 60,

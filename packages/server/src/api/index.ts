@@ -15,6 +15,7 @@ import { sync } from './client/sync.js';
 import { discovery } from './federation/discovery.js';
 import { federation } from './federation/index.js';
 import { health } from './ops/health.js';
+import { web } from './web.js';
 
 /** Every route of the provider, one file each. */
 export const routes: Route[] = [
@@ -34,4 +35,5 @@ export const routes: Route[] = [
   stream,
   discovery,
   federation,
+  web,
 ];
