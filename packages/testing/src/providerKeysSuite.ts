@@ -1,5 +1,5 @@
 /**
- * The provider signing keys part of the shared storage suite (called from storageSuite.ts, so memory, SQLite and
+ * The provider signing keys part of the shared storage suite (called from storageSuite.ts, so SQLite in memory, a SQLite file and
  * PostgreSQL all run it): get-or-create, validity, rotation.
  */
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
- * The one storage suite every backend passes: memory, SQLite and PostgreSQL run exactly these cases, which is
- * what keeps the backends equivalent.
+ * The one storage suite every backend passes: SQLite in memory, a SQLite file and PostgreSQL run exactly these
+ * cases, which is what keeps the backends equivalent.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -3,8 +3,8 @@
  * all, and it has returned only once the commit is durable. Expected refusals are values (`{ ok: false, reason }`);
  * only bugs and broken databases throw.
  *
- * Three implementations pass the same suite (`@parley/testing` storage suite): the in-memory twin here, SQLite and
- * PostgreSQL (both through `SqlStorage`).
+ * One implementation, `SqlStorage` (sql/), over two databases: SQLite (tests also use it in memory) and PostgreSQL;
+ * the `@parley/testing` storage suite runs against each.
  */
 
 export interface UserRecord {
