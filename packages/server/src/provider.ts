@@ -118,7 +118,7 @@ export async function createProvider(
     remote,
     peerUsers: {
       reaches: (domain) => federation.peers.base(domain) !== undefined,
-      devices: async (address) => (await remote.user(address)).devices,
+      devices: async (address, fresh) => (await remote.user(address, fresh)).devices,
     },
     now,
   };

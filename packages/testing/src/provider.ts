@@ -71,6 +71,8 @@ export async function spawnProvider(args: {
   peers?: Record<string, string>;
   /** Further settings, written to a config file in the data folder (flags still win). */
   config?: ProviderConfigInput;
+  /** Options for the node process itself, before the script (e.g. `--cpu-prof` in a benchmark). */
+  nodeArgs?: string[];
 }): Promise<ProcessProvider> {
   const configFile = join(args.dataDir, 'test-config.json');
   if (args.config) {
@@ -78,6 +80,7 @@ export async function spawnProvider(args: {
     writeFileSync(configFile, JSON.stringify(args.config));
   }
   const argv = [
+    ...(args.nodeArgs ?? []),
     join(repoRoot, 'apps/cli/bin/parley.js'),
     'serve',
     '--domain',
@@ -100,7 +103,10 @@ export async function spawnProvider(args: {
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`provider did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a stray process behind
+      reject(new Error(`provider did not start:\n${output}`));
+    }, 30_000);
     const look = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match) {

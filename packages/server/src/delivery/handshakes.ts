@@ -24,7 +24,8 @@ const bad = (why: string) => new ApiError('badHandshake', why);
 /** Users of other providers, as the hub checks them: which peers it federates with, and a user's devices. */
 export interface PeerUsers {
   reaches(domain: string): boolean;
-  devices(address: string): Promise<string[]>;
+  /** The user's device ids; `fresh` asks their provider again rather than trusting a recent answer. */
+  devices(address: string, fresh?: boolean): Promise<string[]>;
 }
 
 /**
@@ -79,7 +80,11 @@ export async function checkSubmission(
   const next = check.next;
   for (const member of next.added) {
     const key = memberOf(domain, member, peers);
-    if (!(await devicesOf(storage, key, peers)).includes(member.deviceId)) {
+    let devices = await devicesOf(storage, key, peers);
+    // A device signed in since we last asked its provider: ask again before refusing.
+    if (!devices.includes(member.deviceId) && peers && key.includes('@'))
+      devices = await peers.devices(key, true);
+    if (!devices.includes(member.deviceId)) {
       throw bad(`${formatAddress(parseAddress(key, domain)!)} has no device ${member.deviceId}.`);
     }
   }

@@ -156,18 +156,29 @@ export class Outbox {
       const outcome = await this.send(destination, kind, entries);
       if (outcome.ok) {
         this.breaker.recordSuccess(destination);
-        lane.failures = 0;
-        lane.previousDelayMs = undefined;
+        // A follower that could not fill a gap yet keeps what follows: those items are sent again later.
+        const stuck = outcome.results.findIndex((r) => !r.ok && r.code === 'gap');
+        const answered = stuck === -1 ? entries : entries.slice(0, stuck);
         // A submit the hub refused (the sender left the room meanwhile, say) is given up: its device is told.
-        const refused = entries.filter((_, i) => kind === 'submit' && outcome.results[i]?.ok === false);
+        const refused = answered.filter((_, i) => kind === 'submit' && outcome.results[i]?.ok === false);
         await this.storage.federation.giveUp(
           refused.map((e) => e.id),
           'refused',
           this.now(),
         );
-        await this.storage.federation.delivered(entries.filter((e) => !refused.includes(e)).map((e) => e.id));
-        this.metrics.federationSent.inc({ kind }, entries.length);
-        this.settle(entries, outcome.results);
+        await this.storage.federation.delivered(
+          answered.filter((e) => !refused.includes(e)).map((e) => e.id),
+        );
+        this.metrics.federationSent.inc({ kind }, answered.length);
+        this.settle(answered, outcome.results);
+        if (stuck !== -1) {
+          this.log.warn({ peer: destination }, 'peer reports a gap it could not fill; retrying later');
+          await this.storage.federation.attempted(entries.slice(stuck).map((e) => e.id));
+          this.backOff(destination, lane, entries.slice(stuck), undefined);
+          return;
+        }
+        lane.failures = 0;
+        lane.previousDelayMs = undefined;
         continue;
       }
       this.breaker.recordFailure(destination);

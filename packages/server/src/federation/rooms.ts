@@ -48,7 +48,7 @@ function relayed(domain: string, result: FederationResult<unknown>): never {
 }
 
 export class FederatedRooms {
-  private readonly identities = new Map<string, { at: number; user: RemoteUser }>();
+  private readonly identities = new Map<string, { at: number; fresh?: number; user: RemoteUser }>();
 
   constructor(
     private readonly config: ProviderConfig,
@@ -197,10 +197,13 @@ export class FederatedRooms {
     return { seq: answer.seq ?? 0, ts: answer.ts ?? this.now() };
   }
 
-  /** A user of another provider: their identity key and devices (cached for a minute). */
-  async user(address: string): Promise<RemoteUser> {
+  /** A user of another provider: their identity key and devices (cached for a minute unless `fresh`). */
+  async user(address: string, fresh = false): Promise<RemoteUser> {
     const cached = this.identities.get(address);
-    if (cached && this.now() - cached.at < 60_000) return cached.user;
+    // A fresh look is still bounded: at most one per user every 2 s, whatever a peer makes us check.
+    if (cached && (fresh ? this.now() - (cached.fresh ?? 0) < 2_000 : this.now() - cached.at < 60_000)) {
+      return cached.user;
+    }
     const parsed = parseAddress(address)!;
     const result = await this.client.post<{
       identityKey?: string | null;
@@ -219,7 +222,7 @@ export class FederatedRooms {
         ? result.body.devices.filter((d) => typeof d === 'string')
         : [],
     };
-    this.identities.set(address, { at: this.now(), user });
+    this.identities.set(address, { at: this.now(), user, ...(fresh ? { fresh: this.now() } : {}) });
     if (this.identities.size > 10_000) this.identities.delete(this.identities.keys().next().value!);
     return user;
   }

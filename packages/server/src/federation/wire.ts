@@ -130,7 +130,14 @@ export function stateToWire(domain: string, state: RoomState): Static<typeof Wir
   };
 }
 
-export function messageToWire(domain: string, m: StoredMessage): WireMessage {
+/**
+ * A stored message as a peer receives it. A Welcome for a device of another provider than `destination` keeps its
+ * place in the sequence but not its content (the payload is empty): followers never see gaps, and a Welcome only
+ * reaches the provider of the device it is for.
+ */
+export function messageToWire(domain: string, m: StoredMessage, destination?: string): WireMessage {
+  const elsewhere =
+    destination !== undefined && m.toUser != null && (m.toUser.split('@')[1] ?? domain) !== destination;
   return {
     room: m.room,
     seq: m.seq,
@@ -140,13 +147,13 @@ export function messageToWire(domain: string, m: StoredMessage): WireMessage {
     ...(m.toDevice ? { toDevice: m.toDevice } : {}),
     ...(m.toUser ? { toUser: memberUri(domain, m.toUser) } : {}),
     ts: m.ts,
-    payload: base64(m.payload),
+    payload: elsewhere ? '' : base64(m.payload),
     ...(m.state ? { state: stateToWire(domain, m.state) } : {}),
   };
 }
 
 export function notifyItem(domain: string, entry: OutboxEntry): WireMessage {
-  return messageToWire(domain, entry.message!);
+  return messageToWire(domain, entry.message!, entry.destination);
 }
 
 /** A hub's message as this provider stores it; undefined when a user URI in it cannot be read. */

@@ -118,7 +118,7 @@ export const federatedRooms: FederatedRoute = (scope, ctx) => {
     const { room, after, limit } = request.body as { room: string; after: number; limit: number };
     const messages = await ctx.storage.federation.history(room, origin, after, limit);
     if (!messages) throw new ApiError('noSuchRoom', 'There is no such room.');
-    return { messages: messages.map((m) => messageToWire(ctx.config.domain, m)) };
+    return { messages: messages.map((m) => messageToWire(ctx.config.domain, m, origin)) };
   });
 
   scope.post(

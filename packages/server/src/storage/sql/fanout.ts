@@ -1,8 +1,9 @@
 /**
  * The hub's side of durable delivery: in the same transaction that stores a message, one outbox item per
- * provider whose users should have it. A Welcome goes only to its device's provider; everything else to every
  * provider with a member in the room before or after the message (so a removed member's provider learns of the
- * removal). The item names the message rather than copying it (a commit's row holds the room state after it).
+ * removal). Every provider gets every sequence number, so followers see no gaps; a Welcome's content goes only to
+ * its device's provider (the others get its place in the sequence, without payload: see wire.ts). The item names
+ * the message rather than copying it (a commit's row holds the room state after it).
  */
 import type { Kysely } from 'kysely';
 import type { MemberRecord, StoredMessage } from '../types.js';
@@ -20,11 +21,14 @@ export async function fanOut(
     const domain = domainOf(member.handle);
     if (domain) domains.add(domain);
   }
-  if (domains.size === 0 && !messages.some((m) => m.toUser && domainOf(m.toUser))) return;
+  for (const message of messages) {
+    const domain = message.toUser ? domainOf(message.toUser) : undefined;
+    if (domain) domains.add(domain);
+  }
+  if (domains.size === 0) return;
   const rows = [];
   for (const message of messages) {
-    const targets = message.toUser ? [domainOf(message.toUser)].filter((d) => d !== undefined) : [...domains];
-    for (const destination of targets) {
+    for (const destination of domains) {
       rows.push({
         destination,
         kind: 'notify',

@@ -210,8 +210,10 @@ export class SqlFederation implements FederationStore {
         if (localBefore.length > 0) return { ok: false, reason: 'gap', lastSeq: room.lastSeq };
       }
       room.lastSeq = message.seq;
+      // A Welcome for another provider's device only holds its place in the sequence here.
+      const forUs = !message.toUser || isLocal(message.toUser);
       const needed =
-        localBefore.length > 0 || (state?.members.some((m) => isLocal(m.handle)) ?? false) || false;
+        forUs && (localBefore.length > 0 || (state?.members.some((m) => isLocal(m.handle)) ?? false));
       if (needed) {
         await trx
           .insertInto('messages')
@@ -314,7 +316,6 @@ export class SqlFederation implements FederationStore {
       .selectAll()
       .where('room_id', '=', roomId)
       .where('seq', '>', after)
-      .where((eb) => eb.or([eb('to_user', 'is', null), eb('to_user', 'like', suffix)]))
       .orderBy('seq')
       .limit(limit)
       .execute();
