@@ -38,6 +38,8 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 if (!onlyTests) {
   run('biome (format and lint)', bin('biome'), ['check', '.']);
   run('tsc (types)', bin('tsc'), ['-p', 'tsconfig.json']);
+  // The web app has its own settings (DOM, JSX for Preact).
+  run('tsc (web app types)', bin('tsc'), ['-p', 'apps/web/tsconfig.json']);
   run('dependency-cruiser (layers, cycles)', bin('depcruise'), [
     '--config',
     '.dependency-cruiser.cjs',

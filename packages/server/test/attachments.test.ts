@@ -20,7 +20,7 @@ describe('attachments across providers', () => {
     fetch(`${client.base}/v1/attachments`, {
       method: 'POST',
       headers: { authorization: `Bearer ${client.token}`, 'content-type': 'application/octet-stream' },
-      body,
+      body: new Blob([body]),
     });
   const download = (client: DeviceClient, domain: string, id: string) =>
     fetch(`${client.base}/v1/attachments/${domain}/${id}`, {

@@ -135,7 +135,7 @@ export async function readBytes(response: Response, max: number): Promise<Uint8A
   if (!response.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let length = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
     length += chunk.byteLength;
     if (length > max) {
       await response.body.cancel().catch(() => {});

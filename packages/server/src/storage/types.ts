@@ -195,6 +195,8 @@ export interface RoomStore {
 export interface ClaimOptions {
   devices?: string[] | undefined;
   except?: string | undefined;
+  /** Hand out only the last-resort packages (the one-time stock stays untouched). */
+  lastResortOnly?: boolean | undefined;
 }
 
 export interface KeyPackageStore {

@@ -39,10 +39,13 @@ export const federatedConsent: FederatedRoute = (scope, ctx) => {
       if (!(await ctx.storage.accounts.getUser(handle)))
         throw new ApiError('noSuchUser', 'There is no such user here.');
       const requester = ctx.remote.memberKey(body.requester)!;
-      // A blocked requester gets nothing to add the user with; anyone else may open a request (rate-limited).
+      // A blocked requester is answered like anyone whose one-time stock ran out: the last-resort packages only.
+      // The room it makes looks no different; it spends none of the user's stock; nothing it sends is delivered.
       const consent = await ctx.storage.federation.consent(handle, requester);
-      const claimed =
-        consent === 'blocked' ? [] : await ctx.storage.keyPackages.claim(handle, { devices: body.devices });
+      const claimed = await ctx.storage.keyPackages.claim(handle, {
+        devices: body.devices,
+        lastResortOnly: consent === 'blocked',
+      });
       return {
         user: body.user,
         keyPackages: claimed.map((k) => ({

@@ -57,6 +57,11 @@ export class SqlKeyPackages implements KeyPackageStore {
       const out: { deviceId: string; keyPackage: Uint8Array; lastResort: boolean }[] = [];
       for (const { id } of devices) {
         // Oldest first; concurrent claimers on PostgreSQL skip a row another is taking instead of waiting.
+        if (options.lastResortOnly) {
+          const only = await lastResort(trx, id);
+          if (only) out.push(only);
+          continue;
+        }
         let pick = trx
           .selectFrom('key_packages')
           .select('id')
@@ -73,12 +78,8 @@ export class SqlKeyPackages implements KeyPackageStore {
           out.push({ deviceId: id, keyPackage: bytes(taken.data), lastResort: false });
           continue;
         }
-        const fallback = await trx
-          .selectFrom('last_resort_key_packages')
-          .select('data')
-          .where('device_id', '=', id)
-          .executeTakeFirst();
-        if (fallback) out.push({ deviceId: id, keyPackage: bytes(fallback.data), lastResort: true });
+        const fallback = await lastResort(trx, id);
+        if (fallback) out.push(fallback);
       }
       return out;
     });
@@ -97,4 +98,13 @@ export class SqlKeyPackages implements KeyPackageStore {
       .executeTakeFirst();
     return { count: Number(row?.n ?? 0), lastResort: fallback !== undefined };
   }
+}
+
+async function lastResort(trx: Kysely<Database>, deviceId: string) {
+  const row = await trx
+    .selectFrom('last_resort_key_packages')
+    .select('data')
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
+  return row && { deviceId, keyPackage: bytes(row.data), lastResort: true };
 }
