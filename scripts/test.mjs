@@ -2,7 +2,7 @@
 // `npm test`: lint and format, types, layering and import cycles, then every *.test.ts under node's test runner.
 // Each step must pass; the first failure stops the run with its exit code.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,7 +39,9 @@ if (!onlyTests) {
   run('biome (format and lint)', bin('biome'), ['check', '.']);
   run('tsc (types)', bin('tsc'), ['-p', 'tsconfig.json']);
   // The web app has its own settings (DOM, JSX for Preact).
-  run('tsc (web app types)', bin('tsc'), ['-p', 'apps/web/tsconfig.json']);
+  if (existsSync('apps/web/tsconfig.json')) {
+    run('tsc (web app types)', bin('tsc'), ['-p', 'apps/web/tsconfig.json']);
+  }
   run('dependency-cruiser (layers, cycles)', bin('depcruise'), [
     '--config',
     '.dependency-cruiser.cjs',
