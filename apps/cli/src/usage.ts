@@ -19,6 +19,12 @@ Groups
 Reading
   parley sync  --profile DIR [--follow] [--timeout SECONDS]
   parley rooms --profile DIR
+Requests and reports
+  parley requests --profile DIR                (first contacts from other providers, waiting for your answer)
+  parley accept   --profile DIR HANDLE         (their rooms and messages come with the next sync)
+  parley decline  --profile DIR HANDLE         (their rooms are dropped; they are not told)
+  parley block    --profile DIR HANDLE         (declines, and drops whatever they send you from now on)
+  parley report   --profile DIR --room ROOM --message ID [--reason TEXT]    (to your provider and the room's)
 Providers
   parley serve --domain DOMAIN --port PORT --data DIR [--db postgres://…] [--host HOST] [--config FILE]
                [--peer DOMAIN=URL …]
@@ -35,6 +41,14 @@ put -- before text that starts with a dash. Message ids are the 64-hex ids sync 
 Password (register, login): from the environment variable PARLEY_PASSWORD, or --password-stdin.
 A user's further device (login) needs the user's identity key: --identity-from DIR reads it from the profile
 of one of the user's devices on this machine. It never leaves the two profiles and is never printed.
+
+send, reply, react, edit and delete print the new message's id; with --json {"type":"sent",…,"seq":N}, or
+"queued":true instead of seq when the room is on another provider that has not answered yet (your provider
+keeps the message and sends it on).
+
+A user of another provider who writes to you for the first time waits in parley requests: sync shows nothing
+of theirs until you accept. A report names the message by room and number (it stays end-to-end encrypted);
+--reason has at most 1000 characters.
 
 sync prints what arrived since the last sync, including what other commands received on the way (messages,
 reactions, edits, deletes, receipts, typing, membership, joined, roomUpdated), then exits; with --follow it

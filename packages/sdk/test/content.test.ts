@@ -145,3 +145,33 @@ test('the history fold: only the sender edits or deletes; reactions come and go'
   );
   assert.equal(history[1]?.replyTo, id(1));
 });
+
+test('the history fold puts queued messages (seq 0) after the sequenced ones, in the order sent', () => {
+  const record = (n: number, seq: number, ts: number, rest: Partial<MessageRecord> = {}): MessageRecord => ({
+    id: id(n),
+    room: 'r',
+    seq,
+    ts,
+    sender: 'alice@a',
+    device: 'd',
+    type: 'message',
+    text: `m${n}`,
+    ...rest,
+  });
+  const history = foldHistory([
+    record(1, 0, 5_000, { queued: 'aa' }),
+    record(2, 7, 9_000),
+    record(3, 0, 6_000, { queued: 'bb' }),
+    record(4, 0, 7_000, { type: 'edit', target: id(3), text: 'm3, edited', queued: 'cc' }),
+    record(5, 3, 1_000),
+  ]);
+  assert.deepEqual(
+    history.map((h) => [h.text, h.seq]),
+    [
+      ['m5', 3],
+      ['m2', 7],
+      ['m1', 0],
+      ['m3, edited', 0],
+    ],
+  );
+});

@@ -105,6 +105,28 @@ for (const backend of backends) {
       await store.close();
     });
 
+    test("queued lists a room's entries without a seq yet, and forgets one once its seq is set", async () => {
+      const store = backend.open();
+      const waiting = message(0, {
+        id: 'cc'.repeat(32),
+        sender: 'alice@a.localhost',
+        queued: 'dd'.repeat(32),
+      });
+      await store.write({
+        messages: [message(1), waiting, message(0, { id: 'ee'.repeat(32), room: 'other' })],
+      });
+      assert.deepEqual(await store.queued(room.id), [waiting]);
+      assert.deepEqual(
+        (await store.messages(room.id)).map((m) => m.id),
+        [waiting.id, message(1).id],
+      );
+      const { queued: _, ...echoed } = waiting;
+      await store.write({ messages: [{ ...echoed, seq: 2 }] });
+      assert.deepEqual(await store.queued(room.id), []);
+      assert.deepEqual(await store.message(waiting.id), { ...echoed, seq: 2 });
+      await store.close();
+    });
+
     test('positions only move forward; deletes delete; values are copies', async () => {
       const store = backend.open();
       await store.write({ positions: [{ room: 'r1', seq: 10 }] });

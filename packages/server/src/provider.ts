@@ -139,12 +139,17 @@ export async function createProvider(
   for (const route of routes) route(app, ctx);
 
   const prune = setInterval(() => {
-    storage.rooms
-      .prune(now() - config.retention.maxAgeMs)
-      .then((n) => metrics.pruned.inc(n))
-      .then(() => storage.attachments.prune(now() - config.attachments.maxAgeMs))
-      .then(() => storage.federation.pruneInbox(now() - 2 * config.federation.giveUpAfterMs))
-      .catch((error) => app.log.error({ err: error }, 'prune failed'));
+    // Each kind of pruning on its own: one failing does not hold the others back.
+    const jobs: [string, () => Promise<unknown>][] = [
+      [
+        'messages',
+        () => storage.rooms.prune(now() - config.retention.maxAgeMs).then((n) => metrics.pruned.inc(n)),
+      ],
+      ['attachments', () => storage.attachments.prune(now() - config.attachments.maxAgeMs)],
+      ['federation inbox', () => storage.federation.pruneInbox(now() - 2 * config.federation.giveUpAfterMs)],
+    ];
+    for (const [what, job] of jobs)
+      job().catch((error) => app.log.error({ err: error, what }, 'prune failed'));
   }, config.retention.pruneIntervalMs);
   prune.unref();
 

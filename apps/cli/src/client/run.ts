@@ -2,6 +2,7 @@
 // the outcome to an exit code: 0 ok, 1 failure (one "parley: …" line), 2 usage error (usage on stderr).
 import { parseArgs } from 'node:util';
 import { accountCommands } from '../commands/account.js';
+import { consentCommands } from '../commands/consent.js';
 import { groupCommands } from '../commands/group.js';
 import { messageCommands } from '../commands/messages.js';
 import { roomsCommands } from '../commands/rooms.js';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   ...groupCommands,
   ...syncCommands,
   ...roomsCommands,
+  ...consentCommands,
 };
 
 function find(argv: string[]): { name: string; command: Command; args: string[] } {

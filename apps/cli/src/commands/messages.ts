@@ -15,7 +15,9 @@ async function sending(
   await withProfile(required(values, 'profile'), out, {}, async (p) => {
     await online(p);
     const { room, sent } = await send(p);
-    out.print({ type: 'sent', room, id: sent.id, seq: sent.seq }, sent.id);
+    // A queued message (the room's hub, another provider, has not answered yet) has no seq until it echoes.
+    const place = sent.queued ? { queued: true } : { seq: sent.seq };
+    out.print({ type: 'sent', room, id: sent.id, ...place }, sent.id);
   });
 }
 

@@ -13,7 +13,7 @@ import { decodeContent, type MessageView, messageId, roomUri } from '@parley/pro
 import { fromContent } from '../content/mapping.js';
 import { isTransient, SdkError } from '../errors.js';
 import type { RoomKind, RoomRecord, StoreBatch } from '../store/types.js';
-import { equalBytes, toHex } from '../util/bytes.js';
+import { equalBytes, sha256, toHex } from '../util/bytes.js';
 import type { ClientEvent } from './events.js';
 import { eventOf, indexEntry, roomAfter } from './intents.js';
 import { bundleForWelcome } from './keyPackages.js';
@@ -74,7 +74,8 @@ export async function onWelcome(
 
 /**
  * A handshake or application message this device sent itself. MLS cannot process one's own commit, and the state
- * after it was kept when it was made; if the hub's answer was lost, that kept state is adopted now.
+ * after it was kept when it was made; if the hub's answer was lost, that kept state is adopted now. An application
+ * message was indexed when sent; if the provider had queued it, the echo brings its `seq` and `ts`.
  */
 export async function onOwnEcho(s: Session, m: MessageView, payload: Uint8Array): Promise<Outcome> {
   const pending = s.pendingCommits.get(m.room);
@@ -82,7 +83,17 @@ export async function onOwnEcho(s: Session, m: MessageView, payload: Uint8Array)
     s.pendingCommits.delete(m.room);
     await adoptOwnCommit(s, m.room, pending.before, pending.state, m.seq);
   }
-  return nothing();
+  const out = nothing();
+  if (m.kind !== 'application') return out;
+  const waiting = await s.store.queued(m.room);
+  if (waiting.length === 0) return out;
+  const digest = toHex(await sha256(payload));
+  const sent = waiting.find((r) => r.queued === digest);
+  if (sent) {
+    const { queued: _, ...rest } = sent;
+    out.batch.messages = [{ ...rest, seq: m.seq, ts: m.ts }];
+  }
+  return out;
 }
 
 /** Whether this device is the one to commit pending proposals: the lowest leaf that no proposal removes. */

@@ -1,11 +1,13 @@
 // ParleyClient: one device of one user. This file only wires the modules together (account, rooms, send,
 // receive, keyPackages, devices) and keeps the lifecycle: sign in, start, close.
 import { loadSuite, type Suite } from '@parley/crypto';
+import type { Attachment, FileInput } from '../attachments/attachment.js';
+import { downloadAttachment, type TransferOptions, uploadAttachment } from '../attachments/transfer.js';
 import { foldHistory, type HistoryEntry } from '../content/history.js';
 import type { MessageStatus } from '../content/status.js';
 import { SdkError } from '../errors.js';
 import type { AccountRecord, RoomRecord, Store } from '../store/types.js';
-import { ProviderApi } from '../transport/api.js';
+import { type ContactRequest, ProviderApi } from '../transport/api.js';
 import type { Fetch } from '../transport/http.js';
 import type { WebSocketFactory } from '../transport/stream.js';
 import { Emitter } from '../util/emitter.js';
@@ -17,6 +19,7 @@ import {
   type SignInInput,
 } from './account.js';
 import { Acks } from './acks.js';
+import { answerRequest, contactRequests, reportMessage } from './consent.js';
 import { reconcileOwnDevices } from './devices.js';
 import type { ClientEvent } from './events.js';
 import { topUpKeyPackages } from './keyPackages.js';
@@ -412,6 +415,54 @@ export class ParleyClient {
   }
 
   /**
+   * Sends a file: encrypted on this device (AES-128-GCM, a fresh key), uploaded as ciphertext to this user's
+   * provider, and announced in the room as a MIMI external part that carries the key and the hash; `text` goes
+   * with it as a caption. `payloadTooLarge` when the provider's size limit is exceeded.
+   *
+   * @example
+   * await client.sendFile(room.id, { data: bytes, name: 'cat.png', type: 'image/png' }, { text: 'look' });
+   */
+  async sendFile(
+    room: string,
+    file: FileInput,
+    options: { text?: string; replyTo?: string } = {},
+  ): Promise<Sent> {
+    const attachment = await uploadAttachment(this.transfer(), file);
+    return sendIntent(this.session, room, {
+      type: 'message',
+      text: options.text ?? '',
+      attachment,
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+    });
+  }
+
+  /**
+   * Fetches a message's file through this device's provider (which asks the uploader's), checks its hash and
+   * decrypts it. `badAttachment` when it does not match.
+   *
+   * @example
+   * const bytes = await client.fetchFile(entry.attachment);
+   */
+  fetchFile(attachment: Attachment): Promise<Uint8Array> {
+    return downloadAttachment(this.transfer(), attachment);
+  }
+
+  private transfer(): TransferOptions {
+    const { server, token } = this.session.account;
+    return { server, token, fetch: this.options.fetch };
+  }
+
+  /**
+   * Names a room (end to end: only members can read it); every member gets `roomUpdated`.
+   *
+   * @example
+   * await client.rename(room.id, 'Launch crew');
+   */
+  async rename(room: string, name: string): Promise<void> {
+    await sendIntent(this.session, room, { type: 'roomInfo', name });
+  }
+
+  /**
    * Tells the room these messages were read (or another status of the MIMI message-status format).
    *
    * @example
@@ -429,5 +480,59 @@ export class ParleyClient {
    */
   setTyping(room: string, typing: boolean): Promise<Sent> {
     return sendIntent(this.session, room, { type: 'typing', typing });
+  }
+
+  /**
+   * First contacts from users of other providers that wait for this user's answer. Their rooms are not among
+   * `rooms()` and their messages are not delivered until accepted.
+   *
+   * @example
+   * for (const r of await client.requests()) console.log(r.from, r.rooms.map((room) => room.kind));
+   */
+  requests(): Promise<ContactRequest[]> {
+    return contactRequests(this.session);
+  }
+
+  /**
+   * Accepts a user's request: their rooms become this user's, and arrive (Welcome first, then the history)
+   * through the stream or the next `sync()`. Resolves with the user's canonical address.
+   *
+   * @example
+   * await client.accept('alice@a.example');
+   */
+  accept(user: string): Promise<string> {
+    return answerRequest(this.session, 'accept', user);
+  }
+
+  /**
+   * Declines a user's request: their pending rooms are dropped for this user. The sender is never told.
+   *
+   * @example
+   * await client.decline('mallory@m.example');
+   */
+  decline(user: string): Promise<string> {
+    return answerRequest(this.session, 'decline', user);
+  }
+
+  /**
+   * Blocks a user, with or without a pending request: like `decline`, and whatever they send to this user from
+   * now on is dropped by this user's provider.
+   *
+   * @example
+   * await client.block('mallory@m.example');
+   */
+  block(user: string): Promise<string> {
+    return answerRequest(this.session, 'block', user);
+  }
+
+  /**
+   * Reports a message (by id, as this device indexed it) to the provider, which forwards the report to the room's
+   * hub; `reason` is up to 1000 characters. Resolves with the room and sequence number reported.
+   *
+   * @example
+   * await client.report(messageId, 'unsolicited advertising');
+   */
+  report(message: string, reason?: string): Promise<{ room: string; seq: number }> {
+    return reportMessage(this.session, message, reason);
   }
 }

@@ -1,4 +1,5 @@
 // The typed events a client emits. Senders are user addresses (`alice@a.example`); ids are message ids in hex.
+import type { Attachment } from '../attachments/attachment.js';
 import type { MessageStatus } from '../content/status.js';
 import type { SdkError } from '../errors.js';
 import type { RoomKind } from '../store/types.js';
@@ -13,7 +14,7 @@ interface InRoom {
 }
 
 export type ClientEvent =
-  | ({ type: 'message'; id: string; text: string; replyTo?: string } & InRoom)
+  | ({ type: 'message'; id: string; text: string; replyTo?: string; attachment?: Attachment } & InRoom)
   | ({ type: 'reaction'; id: string; target: string; reaction: string } & InRoom)
   | ({ type: 'edit'; id: string; target: string; text: string } & InRoom)
   | ({ type: 'delete'; id: string; target: string } & InRoom)

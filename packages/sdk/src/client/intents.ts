@@ -30,6 +30,7 @@ export function indexEntry(intent: Intent, meta: Meta): MessageRecord | undefine
         type: 'message',
         text: intent.text,
         ...(intent.replyTo ? { replyTo: intent.replyTo } : {}),
+        ...(intent.attachment ? { attachment: intent.attachment } : {}),
       };
     case 'reaction':
       return { ...base, type: 'reaction', target: intent.target, reaction: intent.reaction };
@@ -54,6 +55,7 @@ export function eventOf(intent: Intent, meta: Meta): ClientEvent {
         ...at,
         text: intent.text,
         ...(intent.replyTo ? { replyTo: intent.replyTo } : {}),
+        ...(intent.attachment ? { attachment: intent.attachment } : {}),
       };
     case 'reaction':
       return { type: 'reaction', id, ...at, target: intent.target, reaction: intent.reaction };

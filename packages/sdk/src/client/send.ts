@@ -6,19 +6,22 @@ import { encodeContent, messageId } from '@parley/protocol';
 import { type Intent, toContent } from '../content/mapping.js';
 import { isTransient, SdkError } from '../errors.js';
 import type { ProviderApi } from '../transport/api.js';
-import { randomClientId, toHex, wipe } from '../util/bytes.js';
+import { randomClientId, sha256, toHex, wipe } from '../util/bytes.js';
 import { sleep } from '../util/mutex.js';
 import { commitToRoom } from './commit.js';
 import { eventOf, indexEntry, roomAfter } from './intents.js';
 import { hasPendingProposals } from './membership.js';
 import { persist, requireGroup, type Session } from './session.js';
 
-export interface Sent {
-  /** The MIMI message id, hex. */
-  id: string;
-  seq: number;
-  ts: number;
-}
+/**
+ * What a send resolves with: the MIMI message id (hex) and, once the room's hub has stored the message, its
+ * sequence number and time. When the hub is another provider that has not answered, the device's own provider
+ * keeps the message queued (`queued: true`, no `seq` yet); it still reaches the room, and the message index gets
+ * its `seq` when it comes back through the stream.
+ */
+export type Sent =
+  | { id: string; queued: false; seq: number; ts: number }
+  | { id: string; queued: true; seq?: undefined; ts?: undefined };
 
 async function submit(api: ProviderApi, room: string, payload: Uint8Array) {
   const clientId = randomClientId();
@@ -46,8 +49,9 @@ export async function settleProposals(s: Session, room: string): Promise<void> {
 }
 
 /**
- * Sends one intent to a room and returns its message id and sequence number. Indexed intents (messages,
- * reactions, edits, deletes) are stored and emitted as events here too, as they are on every other device.
+ * Sends one intent to a room and returns its message id and sequence number (none while queued, see
+ * {@link Sent}). Indexed intents (messages, reactions, edits, deletes) are stored and emitted as events here too,
+ * as they are on every other device; an event of a queued message has `seq` 0.
  *
  * @example
  * const { id } = await sendIntent(session, roomId, { type: 'message', text: 'hello' });
@@ -69,15 +73,13 @@ export async function sendIntent(s: Session, room: string, intent: Intent): Prom
       await persist(s, {}, [[room, out.state]]);
       wipe(out.wipe);
       const accepted = await submit(s.api, room, out.message);
-      const meta = {
-        id,
-        room,
-        seq: accepted.seq,
-        ts: accepted.ts,
-        sender: s.me.address,
-        device: s.me.deviceId,
-      };
-      const entry = indexEntry(intent, meta);
+      // A queued message has no place in the room yet: it is indexed with seq 0 and this device's time, and
+      // marked with the digest its echo will be recognised by (see `onOwnEcho`).
+      const placed = accepted.queued ? { seq: 0, ts: Date.now() } : { seq: accepted.seq, ts: accepted.ts };
+      const meta = { id, room, ...placed, sender: s.me.address, device: s.me.deviceId };
+      const indexed = indexEntry(intent, meta);
+      const entry =
+        indexed && accepted.queued ? { ...indexed, queued: toHex(await sha256(out.message)) } : indexed;
       const after = roomAfter(intent, record);
       if (entry || after)
         await s.store.write({
@@ -85,7 +87,10 @@ export async function sendIntent(s: Session, room: string, intent: Intent): Prom
           ...(after ? { rooms: [after] } : {}),
         });
       if (intent.type !== 'typing' && intent.type !== 'receipt') s.events.emit(eventOf(intent, meta));
-      return { id, seq: accepted.seq, ts: accepted.ts };
+      const result: Sent = accepted.queued
+        ? { id, queued: true }
+        : { id, queued: false, seq: accepted.seq, ts: accepted.ts };
+      return result;
     });
     if (sent) return sent;
     if (tries >= 3) throw new SdkError('commitConflict', `room ${room}: proposals keep arriving`);

@@ -1,6 +1,7 @@
 // A room's history as a reader sees it: the message index folded in sequence order. Only a message's sender may
 // edit or delete it, and only a reaction's sender may take it back; anything else is ignored, so a member cannot
 // rewrite what others said.
+import type { Attachment } from '../attachments/attachment.js';
 import type { MessageRecord } from '../store/types.js';
 
 export interface Reaction {
@@ -12,19 +13,22 @@ export interface Reaction {
 /** One message of a room's history, with its edits, deletion and reactions applied. */
 export interface HistoryEntry {
   id: string;
+  /** 0 while this device's provider holds the message queued for the room's hub. */
   seq: number;
   ts: number;
   sender: string;
   /** The latest text; empty once deleted. */
   text: string;
   replyTo?: string;
+  /** The message's file; gone once deleted. */
+  attachment?: Attachment;
   edited: boolean;
   deleted: boolean;
   reactions: Reaction[];
 }
 
 /**
- * Folds message-index records (any order) into the room's visible history, oldest first.
+ * Folds message-index records (any order) into the room's visible history, oldest first (queued ones last).
  *
  * @example
  * const history = foldHistory(await store.messages(roomId));
@@ -33,7 +37,9 @@ export interface HistoryEntry {
 export function foldHistory(records: MessageRecord[]): HistoryEntry[] {
   const entries = new Map<string, HistoryEntry>();
   const reactions = new Map<string, { entry: HistoryEntry; reaction: Reaction }>();
-  const sorted = [...records].sort((a, b) => a.seq - b.seq || (a.id < b.id ? -1 : 1));
+  // Sequenced records first, in room order; this device's queued ones (seq 0) after them, in the order sent.
+  const place = (r: MessageRecord) => (r.seq === 0 ? Number.MAX_SAFE_INTEGER : r.seq);
+  const sorted = [...records].sort((a, b) => place(a) - place(b) || a.ts - b.ts || (a.id < b.id ? -1 : 1));
   for (const r of sorted) {
     const target = r.target === undefined ? undefined : entries.get(r.target);
     switch (r.type) {
@@ -46,6 +52,7 @@ export function foldHistory(records: MessageRecord[]): HistoryEntry[] {
             sender: r.sender,
             text: r.text ?? '',
             ...(r.replyTo === undefined ? {} : { replyTo: r.replyTo }),
+            ...(r.attachment === undefined ? {} : { attachment: r.attachment }),
             edited: false,
             deleted: false,
             reactions: [],
@@ -68,6 +75,7 @@ export function foldHistory(records: MessageRecord[]): HistoryEntry[] {
         if (target && target.sender === r.sender) {
           target.deleted = true;
           target.text = '';
+          delete target.attachment;
           target.reactions = [];
           break;
         }

@@ -1,6 +1,7 @@
 // What the SDK sends, as MIMI content (draft-ietf-mimi-content-08), and back. Pure functions: no keys, no I/O.
 //
-//   message   single part, render, text/markdown;variant=GFM; `inReplyTo` for a reply
+//   message   single part, render, text/markdown;variant=GFM; `inReplyTo` for a reply. With an attachment: the
+//             external part alone (disposition attachment), or a processAll multipart [text, external part]
 //   reaction  single part, disposition reaction, text/plain;charset=utf-8, `inReplyTo` = the message
 //   edit      `replaces` = the message, single part with the new text (`inReplyTo` kept from the original)
 //   delete    `replaces` = the message, null part (disposition reaction when it takes back a reaction)
@@ -8,6 +9,7 @@
 //   typing    single part application/vnd.parley.typing, one octet: 1 typing, 0 stopped; never stored
 //   roomInfo  single part application/vnd.parley.room+json {"name": …}: the room's name, end to end
 import { Dispositions, type MimiContent, type NestedPart, type SinglePart } from '@parley/protocol';
+import { type Attachment, fromExternalPart, toExternalPart } from '../attachments/attachment.js';
 import { fromHex, fromUtf8, randomBytes, toHex, utf8 } from '../util/bytes.js';
 import { decodeStatusReport, encodeStatusReport, type MessageStatus } from './status.js';
 
@@ -19,7 +21,7 @@ export const ROOM_INFO = 'application/vnd.parley.room+json';
 
 /** One thing a member says or does in a room; message ids are hex strings. */
 export type Intent =
-  | { type: 'message'; text: string; replyTo?: string }
+  | { type: 'message'; text: string; replyTo?: string; attachment?: Attachment }
   | { type: 'reaction'; target: string; reaction: string }
   | { type: 'edit'; target: string; text: string; replyTo?: string }
   | { type: 'delete'; target: string; reaction?: boolean }
@@ -45,11 +47,36 @@ const nullPart = (disposition: number): NestedPart => ({
   language: '',
 });
 
+function messagePart(text: string, attachment: Attachment | undefined): NestedPart {
+  if (!attachment) return single(MARKDOWN, utf8(text));
+  const file = toExternalPart(attachment, Dispositions.attachment);
+  if (text === '') return file;
+  return {
+    cardinality: 'multi',
+    disposition: Dispositions.render,
+    language: '',
+    partSemantics: 'processAll',
+    parts: [single(MARKDOWN, utf8(text)), file],
+  };
+}
+
+/** The first attachment of a body this client can open, if any. */
+function attachmentOf(part: NestedPart): Attachment | undefined {
+  if (part.cardinality === 'external') return fromExternalPart(part);
+  if (part.cardinality === 'multi') {
+    for (const p of part.parts) {
+      const found = attachmentOf(p);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 function body(intent: Intent): { part: NestedPart; replaces?: string; inReplyTo?: string } {
   switch (intent.type) {
     case 'message':
       return {
-        part: single(MARKDOWN, utf8(intent.text)),
+        part: messagePart(intent.text, intent.attachment),
         ...(intent.replyTo ? { inReplyTo: intent.replyTo } : {}),
       };
     case 'reaction':
@@ -150,7 +177,7 @@ function special(part: SinglePart): Intent | undefined {
 
 /**
  * Reads a received MIMI content message as an intent, or undefined for content this client does not show (an
- * attachment-only message, an unknown content type). The inverse of {@link toContent}.
+ * unknown content type, an attachment it cannot open). The inverse of {@link toContent}.
  *
  * @example
  * const intent = fromContent(decodeContent(plaintext));
@@ -178,6 +205,12 @@ export function fromContent(content: MimiContent): Intent | undefined {
       : undefined;
   }
   const text = textOf(part);
-  if (text === undefined) return undefined;
-  return { type: 'message', text, ...(inReplyTo ? { replyTo: inReplyTo } : {}) };
+  const attachment = attachmentOf(part);
+  if (text === undefined && !attachment) return undefined;
+  return {
+    type: 'message',
+    text: text ?? '',
+    ...(inReplyTo ? { replyTo: inReplyTo } : {}),
+    ...(attachment ? { attachment } : {}),
+  };
 }

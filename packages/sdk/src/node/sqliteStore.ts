@@ -90,6 +90,14 @@ export class SqliteStore implements Store {
     }[];
     return rows.map((r) => recordFromJson<MessageRecord>(r.record));
   }
+  async queued(room: string) {
+    const rows = this.db
+      .prepare('SELECT record FROM messages WHERE room = ? AND seq = 0 ORDER BY id')
+      .all(room) as {
+      record: string;
+    }[];
+    return rows.map((r) => recordFromJson<MessageRecord>(r.record));
+  }
   async identityKey(userUri: string) {
     return bytes(this.one<{ key: Buffer }>('SELECT key FROM identity_keys WHERE user_uri = ?', userUri)?.key);
   }

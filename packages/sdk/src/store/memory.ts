@@ -49,6 +49,9 @@ export class MemoryStore implements Store {
   async messages(room: string) {
     return copy([...this.messageMap.values()].filter((m) => m.room === room).sort((a, b) => a.seq - b.seq));
   }
+  async queued(room: string) {
+    return copy([...this.messageMap.values()].filter((m) => m.room === room && m.seq === 0));
+  }
   async identityKey(userUri: string) {
     return copy(this.identityMap.get(userUri));
   }

@@ -1,6 +1,7 @@
 // What a device keeps, and the narrow interface every store implements. Reads are single look-ups; every change
 // goes through `write`, one batch applied atomically, so a crash never leaves a group state without the position
 // (or the message) that goes with it.
+import type { Attachment } from '../attachments/attachment.js';
 
 /** A key pair as the MLS adapter hands it out: 32-byte Ed25519 public key and private seed. */
 export interface KeyPair {
@@ -54,7 +55,9 @@ export type MessageType = 'message' | 'reaction' | 'edit' | 'delete';
 export interface MessageRecord {
   id: string;
   room: string;
+  /** The message's place in the room; 0 while this device's provider holds it queued (see `queued`). */
   seq: number;
+  /** The hub's time; this device's clock while queued. */
   ts: number;
   /** `alice@a.example` */
   sender: string;
@@ -68,6 +71,13 @@ export interface MessageRecord {
   replyTo?: string;
   /** The reaction's content (an emoji). */
   reaction?: string;
+  /** A message's file: where its ciphertext is and the key to open it (a secret, like the text). */
+  attachment?: Attachment;
+  /**
+   * This device's own message that its provider queued for a hub that had not answered: the SHA-256 (hex) of the
+   * MLS message sent, by which its echo is recognised. The echo sets `seq` and `ts` and removes this field.
+   */
+  queued?: string;
 }
 
 /** Changes applied together or not at all. Positions only move forward; a `null` group state deletes it. */
@@ -100,6 +110,8 @@ export interface Store {
   message(id: string): Promise<MessageRecord | undefined>;
   /** A room's index entries in sequence order. */
   messages(room: string): Promise<MessageRecord[]>;
+  /** A room's index entries still queued without a sequence number (`seq` 0): this device's own, waiting. */
+  queued(room: string): Promise<MessageRecord[]>;
   /** The identity key pinned for a user (trust on first use). */
   identityKey(userUri: string): Promise<Uint8Array | undefined>;
   write(batch: StoreBatch): Promise<void>;

@@ -26,6 +26,35 @@ export interface Accepted {
   ts: number;
 }
 
+/** A message stored by the room's hub: its place in the room is known. */
+export interface Submitted extends Accepted {
+  duplicate: boolean;
+  queued?: false;
+}
+
+/**
+ * A message the device's provider keeps queued (202) because the room's hub, another provider, has not answered
+ * yet. It has no `seq` until the hub takes it; it comes back through the stream like every message.
+ */
+export interface Queued {
+  room: string;
+  queued: true;
+  clientId: string;
+}
+
+/** A first contact from a user of another provider, waiting for this user's answer (`GET /v1/requests`). */
+export interface ContactRequest {
+  /** `alice@a.example` */
+  from: string;
+  /** The rooms the request holds back: not listed, not delivered until accepted. */
+  rooms: { id: string; kind: 'direct' | 'group' }[];
+  /** When it came (ms since the epoch). */
+  at: number;
+}
+
+/** What a device can do with a request; `block` also works without one. */
+export type RequestAnswer = 'accept' | 'decline' | 'block';
+
 const path = encodeURIComponent;
 
 /**
@@ -108,11 +137,7 @@ export class ProviderApi {
     return { epoch: got.epoch, groupInfo: fromBase64(got.groupInfo) };
   }
 
-  submitMessage(
-    roomId: string,
-    payload: Uint8Array,
-    clientId: string,
-  ): Promise<Accepted & { duplicate: boolean }> {
+  submitMessage(roomId: string, payload: Uint8Array, clientId: string): Promise<Submitted | Queued> {
     return this.http.request('POST', `/v1/rooms/${path(roomId)}/messages`, {
       payload: toBase64(payload),
       clientId,
@@ -147,5 +172,17 @@ export class ProviderApi {
       keyPackages: { deviceId: string; keyPackage: string; lastResort: boolean }[];
     }>('POST', '/v1/keypackages/claim', { user });
     return got.keyPackages.map((k) => ({ ...k, keyPackage: fromBase64(k.keyPackage) }));
+  }
+
+  async requests(): Promise<ContactRequest[]> {
+    return (await this.http.request<{ requests: ContactRequest[] }>('GET', '/v1/requests')).requests;
+  }
+
+  async answerRequest(answer: RequestAnswer, user: string): Promise<void> {
+    await this.http.request('POST', `/v1/requests/${answer}`, { user });
+  }
+
+  async report(body: { room: string; seq: number; reason?: string }): Promise<void> {
+    await this.http.request('POST', '/v1/reports', body);
   }
 }

@@ -74,6 +74,9 @@ export class Stream {
         .catch(() => socket.close());
     };
     socket.onmessage = (event) => {
+      // A closing socket still hands over what had arrived: after close() nothing may reach the receive path,
+      // whose store the owner is about to close.
+      if (this.closed || this.socket !== socket) return;
       const frame = parseFrame(event.data);
       if (!frame) return;
       if (frame.type === 'ready') {

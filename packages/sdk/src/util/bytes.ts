@@ -40,6 +40,12 @@ export function randomBytes(n: number): Uint8Array {
   return out;
 }
 
+/** SHA-256 through WebCrypto (browsers and Node 20 alike). */
+export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  // A copy is backed by a plain ArrayBuffer, which is what WebCrypto's BufferSource type accepts.
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', new Uint8Array(bytes)));
+}
+
 /** A random id for idempotent submits (the provider's `clientId`): 22 URL-safe characters. */
 export function randomClientId(): string {
   return toHex(randomBytes(12));

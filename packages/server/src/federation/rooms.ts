@@ -115,6 +115,7 @@ export class FederatedRooms {
         const applied = await this.storage.federation.receive(origin, message);
         if (!applied.ok) return false;
         if (applied.stored) this.hub.announce(applied.stored, new Set(applied.audience));
+        if (message.state) this.streams.wake(applied.audience);
         position = message.seq;
       }
     }

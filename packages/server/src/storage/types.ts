@@ -331,7 +331,7 @@ export interface FederationStore {
    */
   setConsent(owner: string, peer: string, state: ConsentState, at: number): Promise<string[]>;
   requests(owner: string): Promise<ConsentRequest[]>;
-  /** Whether `a` (a local user, not merely invited) and `b` are members of one room together. */
+  /** Whether `a` (a local user, not merely invited) and `b` share a direct room: the proof of a contact. */
   shareRoom(a: string, b: string): Promise<boolean>;
   /** Forgets applied transactions older than `olderThan` (peers retry for days, not months). */
   pruneInbox(olderThan: number): Promise<number>;

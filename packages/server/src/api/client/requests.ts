@@ -48,13 +48,13 @@ export const requests: Route = (app, ctx) => {
   app.post('/v1/reports', { schema: { body: Report } }, async (request, reply) => {
     const me = await ctx.auth.fromRequest(request);
     const body = request.body as Static<typeof Report>;
-    const read = await ctx.storage.rooms.read(body.room, me.handle, body.seq - 1, 1);
-    if (!read.ok || read.messages[0]?.seq !== body.seq) {
+    // Reported after reading, the message may be pruned already: a member may report any sequence of the room.
+    const room = await ctx.storage.rooms.getRoom(body.room);
+    if (!room?.members.some((m) => m.handle === me.handle && !m.pending) || body.seq > room.room.lastSeq) {
       throw new ApiError('noSuchRoom', 'There is no such message in a room of yours.');
     }
-    const room = await ctx.storage.rooms.getRoom(body.room);
     const report = { room: body.room, seq: body.seq, reason: body.reason ?? '' };
-    if (room?.room.hub) await ctx.remote.report(room.room.hub, { ...report, handle: me.handle });
+    if (room.room.hub) await ctx.remote.report(room.room.hub, { ...report, handle: me.handle });
     else await ctx.storage.federation.report({ ...report, reporter: me.handle, at: ctx.now() });
     return reply.code(202).send({ ok: true });
   });

@@ -17,6 +17,9 @@ import {
 } from '../../federation/wire.js';
 import { type FederatedRoute, uriDomain } from './inbound.js';
 
+/** Payload bytes per fetchMessages answer (base64 adds a third; peers accept 8 MiB answers by default). */
+const FETCH_PAGE_BYTES = 4 * 1024 * 1024;
+
 /** A transaction is applied once: a repeat is answered as applied, with the results it had then unknown. */
 async function once(
   ctx: Context,
@@ -29,7 +32,9 @@ async function once(
     return { results: Array.from({ length: count }, () => ({ ok: true as const })) };
   }
   const results = await apply();
-  await ctx.storage.federation.remember(origin, txn, ctx.now());
+  // Remembered only when applied whole: a transaction with an item that must come again (a gap not filled
+  // yet) is applied afresh when it does — its items are idempotent by themselves.
+  if (results.every((r) => r.ok)) await ctx.storage.federation.remember(origin, txn, ctx.now());
   return { results };
 }
 
@@ -118,7 +123,15 @@ export const federatedRooms: FederatedRoute = (scope, ctx) => {
     const { room, after, limit } = request.body as { room: string; after: number; limit: number };
     const messages = await ctx.storage.federation.history(room, origin, after, limit);
     if (!messages) throw new ApiError('noSuchRoom', 'There is no such room.');
-    return { messages: messages.map((m) => messageToWire(ctx.config.domain, m, origin)) };
+    // A page stays well within a peer's answer limit however large the messages: the follower asks again.
+    const page = [];
+    let bytes = 0;
+    for (const m of messages) {
+      bytes += m.payload.byteLength + 512;
+      if (page.length > 0 && bytes > FETCH_PAGE_BYTES) break;
+      page.push(messageToWire(ctx.config.domain, m, origin));
+    }
+    return { messages: page };
   });
 
   scope.post(

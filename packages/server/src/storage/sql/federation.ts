@@ -403,7 +403,10 @@ export class SqlFederation implements FederationStore {
     const row = await this.db
       .selectFrom('room_members as x')
       .innerJoin('room_members as y', 'y.room_id', 'x.room_id')
+      .innerJoin('rooms as r', 'r.id', 'x.room_id')
       .select('x.room_id')
+      // Only a direct room proves contact: anyone in a group may have put the two there.
+      .where('r.kind', '=', 'direct')
       .where('x.handle', '=', a)
       .where('x.pending', '=', ACTIVE)
       .where('y.handle', '=', b)

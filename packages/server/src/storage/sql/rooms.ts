@@ -399,6 +399,18 @@ export class SqlRooms implements RoomStore {
       // A room nobody's device follows any more is acknowledged by all (vacuously).
       const acknowledged = await trx
         .deleteFrom('messages')
+        // What someone in Requests will get on accepting (the Welcome, everything since) stays.
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('room_members')
+                .select('room_members.handle')
+                .whereRef('room_members.room_id', '=', 'messages.room_id')
+                .where('room_members.pending', '=', 1)
+                .whereRef('room_members.joined_seq', '<', 'messages.seq'),
+            ),
+          ),
+        )
         // What is still owed to another provider stays until the outbox has sent it.
         .where(({ not, exists, selectFrom }) =>
           not(
