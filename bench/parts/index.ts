@@ -2,5 +2,6 @@
 // XMPP, connections, fan-out, durability) is a module in this folder exporting a `Part`, listed here.
 import type { Part } from '../part.ts';
 import { crypto } from './crypto.ts';
+import { federation } from './federation.ts';
 
-export const parts: Part[] = [crypto];
+export const parts: Part[] = [crypto, federation];

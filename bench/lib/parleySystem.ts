@@ -1,0 +1,204 @@
+// Parley as a system under test of the federation part: providers a.localhost and b.localhost as `parley serve`
+// processes (SQLite in temporary folders, signed federation over loopback through static peer maps), alice@a and
+// bob@b in a direct MLS room set up with the SDK (request, consent), then raw traffic on the same two devices:
+// alice's device submits opaque payloads the size of a real SDK ciphertext over HTTP to a (the room's hub), bob's
+// device receives them on its WebSocket stream from b and acknowledges them as the SDK does. The servers never
+// decrypt, so raw bytes are what they see.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { MemoryStore, ParleyClient } from '@parley/sdk';
+import { nodeEnvironment } from '@parley/sdk/node';
+import { freePort, type ProcessProvider, processStorage, spawnProvider } from '@parley/testing';
+import type { DeliveryRun, DeliverySystem, RunLimits, SystemInfo } from './delivery.ts';
+import { WindowedRun } from './delivery.ts';
+import { ACK_FLUSH_MS, Connections, Receiver, until, within } from './parleyDevices.ts';
+
+const PASSWORD = 'correct horse battery';
+const TEXT = 'hello bob'; // the SDK message whose ciphertext sets the payload size
+const HEADER_BYTES = 8; // run id and message index, big-endian u32 each
+
+/** A spawned provider and its folder; stopped with SIGTERM (SIGKILL after 15 s), its folder removed. */
+interface Started {
+  process?: ProcessProvider;
+  storage: ReturnType<typeof processStorage>;
+}
+
+async function stop(started: Started): Promise<void> {
+  const child = started.process?.child;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    if (!(await within(started.process!.exited, 15_000))) {
+      child.kill('SIGKILL');
+      await started.process!.exited;
+    }
+  }
+  await started.storage.remove();
+}
+
+export interface ParleyOptions {
+  limits: RunLimits;
+  /** Where the providers write V8 CPU profiles (`--cpu-prof`, one folder per domain), if anywhere. */
+  profileDir?: string | undefined;
+}
+
+export function parleySystem(options: ParleyOptions): DeliverySystem {
+  const providers: Started[] = [];
+  let receiver: Receiver | undefined;
+  /** Alice's device's own stream: it gets the echo of what it sent and acknowledges it, as the SDK does. */
+  let echo: Receiver | undefined;
+  let connections: Connections | undefined;
+  let urlA = '';
+  let room = '';
+  let token = '';
+  let payloadBytes = 0;
+  let stray: string | undefined;
+
+  async function submit(payload: string, clientId: string): Promise<number> {
+    if (!connections) throw new Error('parley: submit before setup');
+    const body = JSON.stringify({ payload, clientId });
+    const answer = await connections.request('POST', `/v1/rooms/${room}/messages`, body, token);
+    const seq = answer.status === 201 ? (JSON.parse(answer.text) as { seq?: unknown }).seq : undefined;
+    if (typeof seq !== 'number') throw new Error(`submit answered ${answer.status}: ${answer.text}`);
+    return seq;
+  }
+
+  async function setup(): Promise<SystemInfo> {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const peersOf = {
+      a: { 'b.localhost': `http://127.0.0.1:${portB}` },
+      b: { 'a.localhost': `http://127.0.0.1:${portA}` },
+    };
+    const a: Started = { storage: processStorage('sqlite') };
+    const b: Started = { storage: processStorage('sqlite') };
+    providers.push(a, b);
+    const profile = (domain: string) =>
+      options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, domain)}`] : [];
+    const start = (domain: string, port: number, peers: Record<string, string>, at: Started) =>
+      spawnProvider({ domain, port, peers, nodeArgs: profile(domain), ...at.storage });
+    [a.process, b.process] = await Promise.all([
+      start('a.localhost', portA, peersOf.a, a),
+      start('b.localhost', portB, peersOf.b, b),
+    ]);
+    urlA = a.process.url;
+    connections = new Connections(urlA);
+    const urlB = b.process.url;
+
+    // The room, the MLS group and bob's consent, made the way a user makes them.
+    const env = await nodeEnvironment();
+    const sizes: number[] = [];
+    const capture: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/messages') && init?.method === 'POST' && typeof init.body === 'string') {
+        sizes.push(Buffer.from((JSON.parse(init.body) as { payload: string }).payload, 'base64').length);
+      }
+      return fetch(input, init);
+    };
+    const stores = { alice: new MemoryStore(), bob: new MemoryStore() };
+    const alice = new ParleyClient({ store: stores.alice, ...env, deviceCheckIntervalMs: 0, fetch: capture });
+    const bob = new ParleyClient({ store: stores.bob, ...env, deviceCheckIntervalMs: 0 });
+    const seen: string[] = [];
+    bob.on('message', (m) => seen.push(m.text));
+    try {
+      await alice.register({ server: urlA, handle: 'alice', password: PASSWORD, deviceName: 'bench' });
+      await bob.register({ server: urlB, handle: 'bob', password: PASSWORD, deviceName: 'bench' });
+      await Promise.all([alice.start(), bob.start()]);
+      room = (await alice.createRoom({ kind: 'direct', members: ['bob@b.localhost'] })).id;
+      await alice.send(room, TEXT);
+      await until('bob has a request', async () => (await bob.requests()).length > 0);
+      await bob.accept('alice@a.localhost');
+      await until('bob reads the first message', () => seen.includes(TEXT));
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
+    }
+    payloadBytes = sizes[0] ?? 0;
+    if (payloadBytes <= HEADER_BYTES) throw new Error('parley setup: no SDK ciphertext was seen');
+
+    // The same two devices, now driven raw. They are the room's only devices, both connected and acknowledging,
+    // so both providers can prune what was delivered.
+    const aliceAccount = await stores.alice.account();
+    const bobAccount = await stores.bob.account();
+    if (!aliceAccount || !bobAccount) throw new Error('parley setup: the SDK stored no account');
+    token = aliceAccount.token;
+    echo = await Receiver.open(urlA, aliceAccount.token);
+    receiver = await Receiver.open(urlB, bobAccount.token);
+    // Everything before this marker (the SDK's own traffic) arrives first and is acknowledged, not counted.
+    const marker = randomBytes(payloadBytes).toString('base64');
+    let synced = false;
+    receiver.onFrame = (f) => {
+      if (f.type === 'message' && f.payload === marker) synced = true;
+    };
+    await submit(marker, `bench-sync-${Date.now()}`);
+    await until('bob receives the first raw message', () => synced);
+    return {
+      payloadBytes,
+      notes: [
+        `Parley: providers a and b as \`parley serve\` processes (SQLite, synchronous=FULL, WAL), shipped ` +
+          'defaults (retention prunes every 60 s, also during runs) but log level warn; federation signed ' +
+          '(RFC 9421) over loopback, static peer map. The room is a direct MLS room made with the SDK (bob ' +
+          'accepted the request); the measured traffic is raw.',
+        `Parley payload: ${payloadBytes} bytes, the size of the SDK ciphertext of "${TEXT}" (MLS ` +
+          'PrivateMessage of MIMI content), base64 in JSON. Alice’s device submits over HTTP/1.1 keep-alive ' +
+          'to a, the room’s hub, one connection per submit in flight (opened before the clock starts); ' +
+          'bob’s device receives on its WebSocket stream from b. Both devices keep their streams open and ' +
+          `acknowledge every ${ACK_FLUSH_MS} ms, as the SDK does (alice’s gets the echo of what it sent).`,
+      ],
+      details: {
+        payloadBytes,
+        payloadSource: `SDK ciphertext of "${TEXT}"`,
+        storage: 'sqlite',
+        ackFlushMs: ACK_FLUSH_MS,
+        profiled: options.profileDir ?? null,
+      },
+    };
+  }
+
+  async function send(n: number, inFlight: number): Promise<DeliveryRun> {
+    const rx = receiver;
+    const link = connections;
+    if (!rx || !link) throw new Error('parley: send before setup');
+    if (stray) throw new Error(`parley: ${stray}`);
+    const runId = randomBytes(4).readUInt32BE(0);
+    const filler = randomBytes(payloadBytes);
+    const payloads = Array.from({ length: n }, (_, i) => {
+      filler.writeUInt32BE(runId, 0);
+      filler.writeUInt32BE(i, 4);
+      return filler.toString('base64');
+    });
+    await link.warm(inFlight);
+    const run = new WindowedRun(n, inFlight, options.limits);
+    rx.onTrouble = (reason) => run.fail(reason);
+    if (echo) echo.onTrouble = (reason) => run.fail(`alice's ${reason}`);
+    rx.onFrame = (f) => {
+      if (f.type !== 'message') return;
+      if (f.room !== room || f.payload === undefined)
+        return run.fail(`a message in another room (${f.room})`);
+      const head = Buffer.from(f.payload.slice(0, 12), 'base64');
+      const index = head.readUInt32BE(4);
+      if (head.readUInt32BE(0) !== runId) return run.fail(`a message of no run (#${f.seq})`);
+      if (f.payload !== payloads[index]) return run.fail(`message ${index} garbled`);
+      if (f.sender !== 'alice@a.localhost') return run.fail(`message ${index} from ${f.sender}`);
+      run.arrived(index, f.seq);
+    };
+    try {
+      return await run.drive((i) => submit(payloads[i]!, `bench-${runId}-${i}`));
+    } finally {
+      // Nothing may arrive between runs; anything that does fails the next run.
+      rx.onFrame = (f) => {
+        if (f.type === 'message') stray ??= `a message arrived between runs (#${f.seq})`;
+      };
+    }
+  }
+
+  async function teardown(): Promise<void> {
+    await Promise.all([receiver?.close(), echo?.close()]);
+    receiver = undefined;
+    echo = undefined;
+    connections?.close();
+    connections = undefined;
+    // Followers first would leave a's outbox retrying; both stop in parallel, each bounded.
+    const stopped = await Promise.allSettled(providers.map(stop));
+    providers.length = 0;
+    for (const s of stopped) if (s.status === 'rejected') console.error('federation: teardown:', s.reason);
+  }
+
+  return { name: 'Parley', setup, send, teardown };
+}

@@ -1,0 +1,171 @@
+// Federated delivery: alice on provider a sends N small messages to bob on provider b, first with one submit
+// outstanding at a time, then with a window of 100, and we report messages per second (first submit to last
+// arrival on bob's device) and the p50/p99 of each message's end-to-end latency (submit start on a to arrival
+// on bob's stream from b). Every run must deliver every message exactly once, in order, or the part fails.
+// Systems under test sit side by side (bench/lib/delivery.ts): Parley now, an XMPP server next to it later.
+import type { DeliveryRun, DeliverySystem, RunLimits, SystemInfo } from '../lib/delivery.ts';
+import { parleySystem } from '../lib/parleySystem.ts';
+import { type Summary, sig3, summarize } from '../lib/stats.ts';
+import type { Part, PartOptions, PartResult, Table } from '../part.ts';
+
+interface Plan {
+  messages: number; // per run
+  windows: number[]; // submits outstanding at a time
+  reps: number; // runs per window; at least 3 for real figures (min/median/max)
+  warmUp: number; // untimed messages (window 100) before the first run
+}
+
+const FULL: Plan = { messages: 10_000, windows: [1, 100], reps: 3, warmUp: 500 };
+const QUICK: Plan = { messages: 200, windows: [1, 100], reps: 1, warmUp: 0 };
+
+/** Bounds of one run: nothing arriving for 30 s, or 60 s plus 60 ms a message in all, fails it. */
+const limitsFor = (plan: Plan): RunLimits => ({
+  stallMs: 30_000,
+  deadlineMs: 60_000 + plan.messages * 60,
+});
+
+/** `PARLEY_BENCH_PROFILE=DIR` has each provider write a V8 CPU profile to DIR/<domain>/ when it stops. */
+function systems(plan: Plan): DeliverySystem[] {
+  return [parleySystem({ limits: limitsFor(plan), profileDir: process.env.PARLEY_BENCH_PROFILE })];
+}
+
+const METRICS = {
+  messagesPerSecond: { label: 'messages/s', of: (r: DeliveryRun) => r.messagesPerSecond },
+  p50: { label: 'p50 latency ms', of: (r: DeliveryRun) => r.latencyMs.p50 },
+  p99: { label: 'p99 latency ms', of: (r: DeliveryRun) => r.latencyMs.p99 },
+  max: { label: 'max latency ms', of: (r: DeliveryRun) => r.latencyMs.max },
+  answered: { label: 'p50 submit answered ms', of: (r: DeliveryRun) => r.acceptMs.p50 },
+} as const;
+type Metric = keyof typeof METRICS;
+
+interface ModeFigures {
+  inFlight: number;
+  runs: DeliveryRun[];
+  summary: Record<Metric, Summary>;
+}
+
+interface SystemFigures {
+  name: string;
+  payloadBytes: number;
+  details: Record<string, unknown>;
+  setupSeconds: number;
+  modes: ModeFigures[];
+}
+
+async function measure(
+  system: DeliverySystem,
+  plan: Plan,
+): Promise<{ figures: SystemFigures; notes: string[] }> {
+  const started = performance.now();
+  let info: SystemInfo;
+  const runs = new Map<number, DeliveryRun[]>(plan.windows.map((w) => [w, []]));
+  try {
+    info = await system.setup();
+    const setupSeconds = (performance.now() - started) / 1000;
+    console.error(`federation: ${system.name} set up in ${setupSeconds.toFixed(1)} s`);
+    if (plan.warmUp > 0) await system.send(plan.warmUp, 100);
+    for (let rep = 1; rep <= plan.reps; rep++) {
+      // Windows alternate within a repetition, so that drift on a shared machine spreads over both.
+      for (const window of plan.windows) {
+        const run = await system.send(plan.messages, window);
+        runs.get(window)!.push(run);
+        console.error(
+          `federation: ${system.name} run ${rep}/${plan.reps}, window ${window}: ` +
+            `${sig3(run.messagesPerSecond)} messages/s, p50 ${sig3(run.latencyMs.p50)} ms, ` +
+            `p99 ${sig3(run.latencyMs.p99)} ms, max ${sig3(run.latencyMs.max)} ms`,
+        );
+      }
+    }
+    const modes = plan.windows.map((inFlight) => {
+      const done = runs.get(inFlight)!;
+      const summary = {} as Record<Metric, Summary>;
+      for (const m of Object.keys(METRICS) as Metric[]) summary[m] = summarize(done.map(METRICS[m].of));
+      return { inFlight, runs: done, summary };
+    });
+    return {
+      figures: {
+        name: system.name,
+        payloadBytes: info.payloadBytes,
+        details: info.details,
+        setupSeconds,
+        modes,
+      },
+      notes: info.notes,
+    };
+  } finally {
+    await system.teardown();
+  }
+}
+
+function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean): Table {
+  const rows = all.flatMap((s) =>
+    s.modes.flatMap((mode) =>
+      (Object.keys(METRICS) as Metric[]).map((m) => [
+        s.name,
+        String(mode.inFlight),
+        METRICS[m].label,
+        String(mode.runs.length),
+        sig3(mode.summary[m].min),
+        sig3(mode.summary[m].median),
+        sig3(mode.summary[m].max),
+      ]),
+    ),
+  );
+  const size = `${plan.messages.toLocaleString('en-US')} messages a run`;
+  return {
+    title: `federation: alice@a → bob@b, ${size}${quick ? ' (quick smoke run)' : ''}`,
+    columns: [
+      { title: 'system', align: 'left' },
+      { title: 'in flight', align: 'right' },
+      { title: 'figure', align: 'left' },
+      { title: 'runs', align: 'right' },
+      { title: 'min', align: 'right' },
+      { title: 'median', align: 'right' },
+      { title: 'max', align: 'right' },
+    ],
+    rows,
+    notes: [
+      'in flight = submits outstanding at a time on the sender (1: the next submit starts when the previous one ' +
+        'is answered; 100: a window of 100). messages/s = messages ÷ (last arrival on the receiving device − ' +
+        'first submit start). Latency = submit start on a → arrival on bob’s device stream from b, per message; ' +
+        'p50/p99/max are taken within a run, then min/median/max over runs. Submit answered = submit start → ' +
+        'the sender’s provider’s answer (stored durably).',
+      'Latency that grows through a run, far above the answer time, is a queue building between the providers ' +
+        '(the sender’s provider accepts faster than the follower applies): it then depends on the run’s length. ' +
+        'The JSON has, per run, the median latency of each tenth of the messages in submit order.',
+      `Each run checks that every message arrived exactly once, in the order its sender’s server gave it, with ` +
+        `its bytes intact; any loss, duplicate, reordering or stall fails the part. ` +
+        (plan.warmUp > 0 ? `One untimed warm-up of ${plan.warmUp} messages (window 100) first. ` : '') +
+        'Runs alternate the windows. The bench client, both providers and other work share the machine’s cores.',
+      ...notes,
+    ],
+  };
+}
+
+async function run({ quick }: PartOptions): Promise<PartResult> {
+  const plan = quick ? QUICK : FULL;
+  const all: SystemFigures[] = [];
+  const notes: string[] = [];
+  for (const system of systems(plan)) {
+    const measured = await measure(system, plan);
+    all.push(measured.figures);
+    notes.push(...measured.notes);
+  }
+  const data = {
+    messagesPerRun: plan.messages,
+    windows: plan.windows,
+    reps: plan.reps,
+    warmUpMessages: plan.warmUp,
+    limits: limitsFor(plan),
+    systems: all,
+  };
+  return { table: table(all, notes, plan, quick), data };
+}
+
+export const federation: Part = {
+  name: 'federation',
+  description:
+    'Federated delivery between two providers as processes: messages/s and end-to-end latency (p50/p99) of ' +
+    'alice@a → bob@b with 1 and 100 submits in flight, every message checked to arrive exactly once, in order.',
+  run,
+};
