@@ -234,6 +234,46 @@ export function storageSuite(backend: Backend): void {
         assert.equal((await s.rooms.getRoom(id))?.room.lastSeq, 2);
       });
 
+      it('writes a group of submits in one go, each with its own answer, in order', async () => {
+        const [alice, mallory] = [await user(s), await user(s)];
+        const [id, other] = [await room(s, alice.handle, []), await room(s, alice.handle, [])];
+        const input = (roomId: string, who: typeof alice, clientId?: string) => ({
+          room: roomId,
+          sender: who.handle,
+          device: who.device.id,
+          payload: new TextEncoder().encode(`${roomId}/${clientId}`),
+          ts: 9,
+          ...(clientId ? { clientId } : {}),
+        });
+        const results = await s.rooms.appendMany([
+          input(id, alice, 'g-1'),
+          input(other, alice, 'g-2'),
+          input(id, mallory, 'g-3'),
+          input(id, alice, 'g-1'),
+          input(id, alice),
+          input(uid('room'), alice),
+        ]);
+        assert.deepEqual(
+          results.map((r) =>
+            r.ok ? [r.message.room === id ? 'id' : 'other', r.message.seq, r.duplicate] : r.reason,
+          ),
+          [
+            ['id', 1, false],
+            ['other', 1, false],
+            'notMember',
+            ['id', 1, true],
+            ['id', 2, false],
+            'noSuchRoom',
+          ],
+        );
+        const read = await s.rooms.read(id, alice.handle, 0, 10);
+        assert.ok(read.ok);
+        assert.deepEqual(
+          read.messages.map((m) => new TextDecoder().decode(m.payload)),
+          [`${id}/g-1`, `${id}/undefined`],
+        );
+      });
+
       it('refuses submissions and reads from non-members', async () => {
         const [alice, mallory] = [await user(s), await user(s)];
         const id = await room(s, alice.handle, []);

@@ -6,7 +6,7 @@
 import type { MlsContext } from '@parley/crypto';
 import { ApiError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { Storage, StoredMessage } from '../storage/types.js';
+import type { AppendInput, AppendResult, Storage, StoredMessage } from '../storage/types.js';
 import { checkSubmission, type HandshakeSubmission, type PeerUsers } from './handshakes.js';
 
 export interface SubmitInput {
@@ -16,6 +16,9 @@ export interface SubmitInput {
   payload: Uint8Array;
   clientId?: string;
 }
+
+/** Submits written in one group commit at most. */
+const MAX_GROUP = 128;
 
 export type MessageListener = (message: StoredMessage, members: ReadonlySet<string>) => void;
 
@@ -33,6 +36,9 @@ export class Hub {
   private readonly listeners = new Set<MessageListener>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly hubs = new Map<string, string | null>();
+  /** Submits waiting for the next group commit, and whether one is being written now. */
+  private queue: { input: AppendInput; done: (r: AppendResult) => void; fail: (e: unknown) => void }[] = [];
+  private writing = false;
   /** Told which peers were just owed something (the outbox sends it). */
   peersOwed: (domains: Iterable<string>) => void = () => {};
 
@@ -130,12 +136,43 @@ export class Hub {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /**
+   * Group commit: a submit that finds no write under way is written at once, alone; submits arriving while one
+   * is written are queued and written together next, in one transaction (one fsync for all of them). Each is
+   * answered only after its transaction committed. Under load this is what keeps a provider responsive.
+   */
+  private commit(input: AppendInput): Promise<AppendResult> {
+    return new Promise((done, fail) => {
+      this.queue.push({ input, done, fail });
+      if (!this.writing) void this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_GROUP);
+      try {
+        const results =
+          batch.length === 1
+            ? [await this.storage.rooms.append(batch[0]!.input)]
+            : await this.storage.rooms.appendMany(batch.map((b) => b.input));
+        for (const [i, b] of batch.entries()) b.done(results[i]!);
+      } catch (error) {
+        if (batch.length === 1) batch[0]!.fail(error);
+        // One bad submit must not fail its neighbours: each is tried again alone.
+        else for (const b of batch) this.storage.rooms.append(b.input).then(b.done, b.fail);
+      }
+    }
+    this.writing = false;
+  }
+
   submit(input: SubmitInput) {
     return this.track(this.store(input));
   }
 
   private async store(input: SubmitInput) {
-    const result = await this.storage.rooms.append({
+    const result = await this.commit({
       room: input.room,
       sender: input.handle,
       device: input.deviceId,

@@ -67,14 +67,29 @@ export class FederatedRooms {
 
   /** Applies a hub's messages in order; a gap is fetched from the hub first. Per item: applied or why not. */
   async receive(origin: string, items: WireMessage[]): Promise<ItemResult[]> {
-    const results: ItemResult[] = [];
-    for (const item of items) {
+    const results: ItemResult[] = new Array(items.length);
+    const readable: { index: number; message: StoredMessage }[] = [];
+    items.forEach((item, index) => {
       const message = messageFromWire(this.domain, item);
-      if (!message) {
-        results.push({ ok: false, code: 'invalidRequest', message: 'A user URI cannot be read.' });
-        continue;
+      if (message) readable.push({ index, message });
+      else results[index] = { ok: false, code: 'invalidRequest', message: 'A user URI cannot be read.' };
+    });
+    // The whole notify in one transaction; only a room with a gap takes the slow path (fetch, then one by one).
+    const applied = await this.storage.federation.receiveMany(
+      origin,
+      readable.map((r) => r.message),
+    );
+    for (const [i, { index, message }] of readable.entries()) {
+      const result = applied[i]!;
+      if (result.ok) {
+        if (result.stored) this.hub.announce(result.stored, new Set(result.audience));
+        if (message.state) this.streams.wake(result.audience);
+        results[index] = { ok: true, seq: message.seq };
+      } else if (result.reason === 'notHub') {
+        results[index] = { ok: false, code: 'forbidden', message: `${origin} is not the hub of this room.` };
+      } else {
+        results[index] = await this.receiveOne(origin, message);
       }
-      results.push(await this.receiveOne(origin, message));
     }
     return results;
   }

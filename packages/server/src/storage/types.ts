@@ -176,6 +176,8 @@ export interface RoomStore {
   /** The owner may remove anyone; anyone may remove themselves (leave). */
   removeMember(roomId: string, actor: string, handle: string): Promise<MembershipResult>;
   append(input: AppendInput): Promise<AppendResult>;
+  /** `append` for several submits in one transaction (group commit), answered in order. */
+  appendMany(inputs: AppendInput[]): Promise<AppendResult[]>;
   /**
    * Messages of one room after `after` (never before the reader's join point), oldest first. Welcomes are
    * included only for `device`.
@@ -319,6 +321,8 @@ export interface FederationStore {
    * commit's state brings membership along, and creates the room when it adds a local user.
    */
   receive(origin: string, message: StoredMessage): Promise<ReceiveResult>;
+  /** `receive` for a batch, in one transaction; after a room's first gap its later messages are gaps too. */
+  receiveMany(origin: string, messages: StoredMessage[]): Promise<ReceiveResult[]>;
   /** Messages of a room this provider is hub of that `domain`'s users may have: for a follower's gap. */
   history(roomId: string, domain: string, after: number, limit: number): Promise<StoredMessage[] | undefined>;
   /** Whether `origin`'s transaction was applied already; `remember` records it as applied. */

@@ -171,90 +171,112 @@ export class SqlFederation implements FederationStore {
   }
 
   async receive(origin: string, message: StoredMessage): Promise<ReceiveResult> {
-    return this.db.transaction().execute(async (trx): Promise<ReceiveResult> => {
-      let room = await lockRoom(trx, message.room, this.flavor);
-      if (room && room.hub !== origin) return { ok: false, reason: 'notHub' };
-      const state = message.state;
-      if (!room) {
-        // A room is followed from the commit that first adds one of this provider's users, and only from its
-        // hub: the id must be the one the origin's domain and the room's salt hash to.
-        if (!state?.members.some((m) => isLocal(m.handle)))
-          return { ok: true, stored: undefined, audience: [] };
-        if (!state.salt || roomIdFor(origin, state.salt) !== message.room)
-          return { ok: false, reason: 'notHub' };
-        room = await this.follow(trx, origin, message);
-      }
-      if (message.seq <= room.lastSeq) return { ok: true, stored: undefined, audience: [] };
-      const before = await membersOf(trx, room.id);
-      const localBefore = before.filter((m) => isLocal(m.handle));
-      if (message.kind === 'application' && localBefore.length > 0) {
-        // A blocked sender's messages are dropped when every user here in the room blocked them.
-        const blocking = await trx
-          .selectFrom('consent')
-          .select('owner')
-          .where('peer', '=', message.sender)
-          .where('state', '=', 'blocked')
-          .where(
-            'owner',
-            'in',
-            localBefore.map((m) => m.handle),
-          )
-          .execute();
-        if (blocking.length === localBefore.length && message.seq === room.lastSeq + 1) {
-          await trx.updateTable('rooms').set({ last_seq: message.seq }).where('id', '=', room.id).execute();
-          return { ok: true, stored: undefined, audience: [] };
+    return this.db.transaction().execute((trx) => this.receiveIn(trx, origin, message));
+  }
+
+  async receiveMany(origin: string, messages: StoredMessage[]): Promise<ReceiveResult[]> {
+    // One transaction (one commit, one fsync) for a whole notify. After a room's first gap, its later messages
+    // wait too: they are answered as gaps and come again once the gap is filled.
+    return this.db.transaction().execute(async (trx) => {
+      const results: ReceiveResult[] = [];
+      const stuck = new Map<string, number>();
+      for (const message of messages) {
+        const behind = stuck.get(message.room);
+        if (behind !== undefined) {
+          results.push({ ok: false, reason: 'gap', lastSeq: behind });
+          continue;
         }
+        const result = await this.receiveIn(trx, origin, message);
+        if (!result.ok && result.reason === 'gap') stuck.set(message.room, result.lastSeq);
+        results.push(result);
       }
-      if (message.seq > room.lastSeq + 1) {
-        // Nobody here had the room: what was said before them is not theirs to fetch.
-        if (localBefore.length > 0) return { ok: false, reason: 'gap', lastSeq: room.lastSeq };
-      }
-      room.lastSeq = message.seq;
-      // A Welcome for another provider's device only holds its place in the sequence here.
-      const forUs = !message.toUser || isLocal(message.toUser);
-      const needed =
-        forUs && (localBefore.length > 0 || (state?.members.some((m) => isLocal(m.handle)) ?? false));
-      if (needed) {
-        await trx
-          .insertInto('messages')
-          .values({
-            room_id: room.id,
-            seq: message.seq,
-            sender: message.sender,
-            device_id: message.device,
-            client_id: null,
-            kind: message.kind,
-            to_device: message.toDevice,
-            to_user: message.toUser ?? null,
-            payload: message.payload,
-            ts: message.ts,
-            state: state ? JSON.stringify(state) : null,
-          })
-          .execute();
-      }
-      let after = before;
-      if (state) {
-        room.epoch = state.epoch;
-        const now = new Set(state.members.map((m) => m.handle));
-        const had = new Set(before.map((m) => m.handle));
-        for (const m of before) if (!now.has(m.handle)) await leave(trx, room, m.handle);
-        const added = state.members.filter((m) => !had.has(m.handle));
-        for (const role of ['owner', 'member'] as const) {
-          const handles = added.filter((m) => m.role === role).map((m) => m.handle);
-          await join(trx, room, handles, role, message.sender);
-        }
-        after = await membersOf(trx, room.id);
-      }
-      await trx
-        .updateTable('rooms')
-        .set({ last_seq: room.lastSeq, epoch: room.epoch })
-        .where('id', '=', room.id)
-        .execute();
-      const audience = new Set(
-        [...before, ...after].filter((m) => isLocal(m.handle) && !m.pending).map((m) => m.handle),
-      );
-      return { ok: true, stored: needed ? message : undefined, audience: [...audience] };
+      return results;
     });
+  }
+
+  private async receiveIn(trx: Db, origin: string, message: StoredMessage): Promise<ReceiveResult> {
+    let room = await lockRoom(trx, message.room, this.flavor);
+    if (room && room.hub !== origin) return { ok: false, reason: 'notHub' };
+    const state = message.state;
+    if (!room) {
+      // A room is followed from the commit that first adds one of this provider's users, and only from its
+      // hub: the id must be the one the origin's domain and the room's salt hash to.
+      if (!state?.members.some((m) => isLocal(m.handle)))
+        return { ok: true, stored: undefined, audience: [] };
+      if (!state.salt || roomIdFor(origin, state.salt) !== message.room)
+        return { ok: false, reason: 'notHub' };
+      room = await this.follow(trx, origin, message);
+    }
+    if (message.seq <= room.lastSeq) return { ok: true, stored: undefined, audience: [] };
+    const before = await membersOf(trx, room.id);
+    const localBefore = before.filter((m) => isLocal(m.handle));
+    if (message.kind === 'application' && localBefore.length > 0) {
+      // A blocked sender's messages are dropped when every user here in the room blocked them.
+      const blocking = await trx
+        .selectFrom('consent')
+        .select('owner')
+        .where('peer', '=', message.sender)
+        .where('state', '=', 'blocked')
+        .where(
+          'owner',
+          'in',
+          localBefore.map((m) => m.handle),
+        )
+        .execute();
+      if (blocking.length === localBefore.length && message.seq === room.lastSeq + 1) {
+        await trx.updateTable('rooms').set({ last_seq: message.seq }).where('id', '=', room.id).execute();
+        return { ok: true, stored: undefined, audience: [] };
+      }
+    }
+    if (message.seq > room.lastSeq + 1) {
+      // Nobody here had the room: what was said before them is not theirs to fetch.
+      if (localBefore.length > 0) return { ok: false, reason: 'gap', lastSeq: room.lastSeq };
+    }
+    room.lastSeq = message.seq;
+    // A Welcome for another provider's device only holds its place in the sequence here.
+    const forUs = !message.toUser || isLocal(message.toUser);
+    const needed =
+      forUs && (localBefore.length > 0 || (state?.members.some((m) => isLocal(m.handle)) ?? false));
+    if (needed) {
+      await trx
+        .insertInto('messages')
+        .values({
+          room_id: room.id,
+          seq: message.seq,
+          sender: message.sender,
+          device_id: message.device,
+          client_id: null,
+          kind: message.kind,
+          to_device: message.toDevice,
+          to_user: message.toUser ?? null,
+          payload: message.payload,
+          ts: message.ts,
+          state: state ? JSON.stringify(state) : null,
+        })
+        .execute();
+    }
+    let after = before;
+    if (state) {
+      room.epoch = state.epoch;
+      const now = new Set(state.members.map((m) => m.handle));
+      const had = new Set(before.map((m) => m.handle));
+      for (const m of before) if (!now.has(m.handle)) await leave(trx, room, m.handle);
+      const added = state.members.filter((m) => !had.has(m.handle));
+      for (const role of ['owner', 'member'] as const) {
+        const handles = added.filter((m) => m.role === role).map((m) => m.handle);
+        await join(trx, room, handles, role, message.sender);
+      }
+      after = await membersOf(trx, room.id);
+    }
+    await trx
+      .updateTable('rooms')
+      .set({ last_seq: room.lastSeq, epoch: room.epoch })
+      .where('id', '=', room.id)
+      .execute();
+    const audience = new Set(
+      [...before, ...after].filter((m) => isLocal(m.handle) && !m.pending).map((m) => m.handle),
+    );
+    return { ok: true, stored: needed ? message : undefined, audience: [...audience] };
   }
 
   /** Creates the follower's copy of a room, positioned just before the commit that brings a local user in. */

@@ -141,64 +141,75 @@ export class SqlRooms implements RoomStore {
   }
 
   async append(input: AppendInput): Promise<AppendResult> {
-    return this.db.transaction().execute(async (trx): Promise<AppendResult> => {
-      // The room row lock orders concurrent submits: sequences are handed out in commit order, without gaps.
-      const room = await lockRoom(trx, input.room, this.flavor);
-      if (!room) return { ok: false, reason: 'noSuchRoom' };
-      if (room.hub !== null) return { ok: false, reason: 'notHub' };
-      if (input.clientId !== undefined) {
-        const seen = await trx
-          .selectFrom('messages')
-          .selectAll()
-          .where('device_id', '=', input.device)
-          .where('client_id', '=', input.clientId)
-          .executeTakeFirst();
-        if (seen) return { ok: true, message: toMessage(seen), duplicate: true };
-      }
-      if (!(await isMember(trx, input.room, input.sender))) return { ok: false, reason: 'notMember' };
-      const seq = room.lastSeq + 1;
-      // The room lock does not cover the same clientId racing into another room: the unique index decides, and
-      // the loser answers with the winner's message instead of failing.
-      const inserted = await trx
-        .insertInto('messages')
-        .values({
-          room_id: input.room,
-          seq,
-          sender: input.sender,
-          device_id: input.device,
-          client_id: input.clientId ?? null,
-          kind: 'application',
-          to_device: null,
-          to_user: null,
-          state: null,
-          payload: input.payload,
-          ts: input.ts,
-        })
-        .onConflict((oc) => oc.columns(['device_id', 'client_id']).doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
-        const winner = await trx
-          .selectFrom('messages')
-          .selectAll()
-          .where('device_id', '=', input.device)
-          .where('client_id', '=', input.clientId!)
-          .executeTakeFirstOrThrow();
-        return { ok: true, message: toMessage(winner), duplicate: true };
-      }
-      await trx.updateTable('rooms').set({ last_seq: seq }).where('id', '=', input.room).execute();
-      const message: StoredMessage = {
-        room: input.room,
-        seq,
-        kind: 'application',
-        toDevice: null,
-        sender: input.sender,
-        device: input.device,
-        ts: input.ts,
-        payload: input.payload,
-      };
-      await fanOut(trx, [message], await membersOf(trx, input.room), input.ts);
-      return { ok: true, message, duplicate: false };
+    return this.db.transaction().execute((trx) => this.appendIn(trx, input));
+  }
+
+  async appendMany(inputs: AppendInput[]): Promise<AppendResult[]> {
+    // Group commit: many submits, one transaction, one fsync; each keeps its own checks and sequence number.
+    return this.db.transaction().execute(async (trx) => {
+      const results: AppendResult[] = [];
+      for (const input of inputs) results.push(await this.appendIn(trx, input));
+      return results;
     });
+  }
+
+  private async appendIn(trx: Db, input: AppendInput): Promise<AppendResult> {
+    // The room row lock orders concurrent submits: sequences are handed out in commit order, without gaps.
+    const room = await lockRoom(trx, input.room, this.flavor);
+    if (!room) return { ok: false, reason: 'noSuchRoom' };
+    if (room.hub !== null) return { ok: false, reason: 'notHub' };
+    if (input.clientId !== undefined) {
+      const seen = await trx
+        .selectFrom('messages')
+        .selectAll()
+        .where('device_id', '=', input.device)
+        .where('client_id', '=', input.clientId)
+        .executeTakeFirst();
+      if (seen) return { ok: true, message: toMessage(seen), duplicate: true };
+    }
+    if (!(await isMember(trx, input.room, input.sender))) return { ok: false, reason: 'notMember' };
+    const seq = room.lastSeq + 1;
+    // The room lock does not cover the same clientId racing into another room: the unique index decides, and
+    // the loser answers with the winner's message instead of failing.
+    const inserted = await trx
+      .insertInto('messages')
+      .values({
+        room_id: input.room,
+        seq,
+        sender: input.sender,
+        device_id: input.device,
+        client_id: input.clientId ?? null,
+        kind: 'application',
+        to_device: null,
+        to_user: null,
+        state: null,
+        payload: input.payload,
+        ts: input.ts,
+      })
+      .onConflict((oc) => oc.columns(['device_id', 'client_id']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+      const winner = await trx
+        .selectFrom('messages')
+        .selectAll()
+        .where('device_id', '=', input.device)
+        .where('client_id', '=', input.clientId!)
+        .executeTakeFirstOrThrow();
+      return { ok: true, message: toMessage(winner), duplicate: true };
+    }
+    await trx.updateTable('rooms').set({ last_seq: seq }).where('id', '=', input.room).execute();
+    const message: StoredMessage = {
+      room: input.room,
+      seq,
+      kind: 'application',
+      toDevice: null,
+      sender: input.sender,
+      device: input.device,
+      ts: input.ts,
+      payload: input.payload,
+    };
+    await fanOut(trx, [message], await membersOf(trx, input.room), input.ts);
+    return { ok: true, message, duplicate: false };
   }
 
   async groupInfo(roomId: string) {
