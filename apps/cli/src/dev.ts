@@ -5,7 +5,7 @@
  * DNS). Ctrl-C (or SIGTERM) stops all three cleanly; if one dies, the others are stopped too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,8 @@ const PLATFORMS = [
 ];
 
 const bin = fileURLToPath(new URL('../bin/parley.js', import.meta.url));
+/** The web app `npm start` builds (apps/web/dist): each provider serves it at `/` in its own colours. */
+const webRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export async function dev(dataDir: string, portBase = 7101): Promise<void> {
   const providers = PLATFORMS.map((p, i) => ({ ...p, domain: `${p.name}.localhost`, port: portBase + i }));
@@ -47,7 +49,10 @@ export async function dev(dataDir: string, portBase = 7101): Promise<void> {
     const dir = resolve(dataDir, p.name);
     mkdirSync(dir, { recursive: true });
     const configFile = join(dir, 'config.json');
-    writeFileSync(configFile, `${JSON.stringify({ branding: p.branding }, null, 2)}\n`);
+    writeFileSync(
+      configFile,
+      `${JSON.stringify({ branding: p.branding, ...(existsSync(webRoot) ? { webRoot } : {}) }, null, 2)}\n`,
+    );
     const peers = providers
       .filter((o) => o !== p)
       .flatMap((o) => ['--peer', `${o.domain}=http://127.0.0.1:${o.port}`]);
