@@ -45,7 +45,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function eventually(
   what: string,
   check: () => boolean | Promise<boolean>,
-  ms = 30_000,
+  ms = 90_000,
   detail = () => '',
 ) {
   const until = Date.now() + ms;

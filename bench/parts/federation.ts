@@ -2,10 +2,13 @@
 // outstanding at a time, then with a window of 100, and we report messages per second (first submit to last
 // arrival on bob's device) and the p50/p99 of each message's end-to-end latency (submit start on a to arrival
 // on bob's stream from b). Every run must deliver every message exactly once, in order, or the part fails.
-// Systems under test sit side by side (bench/lib/delivery.ts): Parley now, an XMPP server next to it later.
+// Systems under test sit side by side in the same run (bench/lib/delivery.ts): Parley, then Prosody federating
+// server-to-server as the XMPP baseline, and the table ends with Parley ÷ Prosody for the headline figures.
 import type { DeliveryRun, DeliverySystem, RunLimits, SystemInfo } from '../lib/delivery.ts';
 import { parleySystem } from '../lib/parleySystem.ts';
-import { type Summary, sig3, summarize } from '../lib/stats.ts';
+import { prosodySystem } from '../lib/prosodySystem.ts';
+import { ratio, type Summary, sig3, summarize } from '../lib/stats.ts';
+import { ensureProsody } from '../lib/xmppProsody.ts';
 import type { Part, PartOptions, PartResult, Table } from '../part.ts';
 
 interface Plan {
@@ -24,9 +27,35 @@ const limitsFor = (plan: Plan): RunLimits => ({
   deadlineMs: 60_000 + plan.messages * 60,
 });
 
-/** `PARLEY_BENCH_PROFILE=DIR` has each provider write a V8 CPU profile to DIR/<domain>/ when it stops. */
-function systems(plan: Plan): DeliverySystem[] {
-  return [parleySystem({ limits: limitsFor(plan), profileDir: process.env.PARLEY_BENCH_PROFILE })];
+/** Parley's payload (the SDK ciphertext of "hello bob") as last measured, for Prosody if Parley did not run. */
+const PARLEY_PAYLOAD_BYTES = 350;
+
+/** A system to measure, made once the systems before it have been measured (Prosody takes Parley's size). */
+type Candidate = (before: SystemFigures[]) => DeliverySystem;
+
+/**
+ * Parley, then Prosody unless it is missing and cannot be installed (`apt-get install -y prosody` as root, not in
+ * a --quick run): then a note says why it was left out. `PARLEY_BENCH_PROFILE=DIR` has each Parley provider
+ * write a V8 CPU profile to DIR/<domain>/ when it stops.
+ */
+async function systems(plan: Plan, quick: boolean, notes: string[]): Promise<Candidate[]> {
+  const limits = limitsFor(plan);
+  const candidates: Candidate[] = [
+    () => parleySystem({ limits, profileDir: process.env.PARLEY_BENCH_PROFILE }),
+  ];
+  const missing = await ensureProsody(!quick);
+  if (missing !== undefined) {
+    console.error(`federation: Prosody left out: ${missing}`);
+    notes.push(`Prosody was not run: ${missing}.`);
+    return candidates;
+  }
+  candidates.push((before) =>
+    prosodySystem({
+      limits,
+      payloadBytes: before.find((s) => s.name === 'Parley')?.payloadBytes ?? PARLEY_PAYLOAD_BYTES,
+    }),
+  );
+  return candidates;
 }
 
 const METRICS = {
@@ -97,20 +126,63 @@ async function measure(
   }
 }
 
+/** A system without a submit answer (XMPP) has no answered figure: its driver's "answer" is the arrival. */
+const answers = (s: SystemFigures) => s.details.submitAnswered !== false;
+
+/** The figures compared across systems, in their ratio rows. */
+const COMPARED: Metric[] = ['messagesPerSecond', 'p50', 'p99'];
+
+interface Ratio {
+  inFlight: number;
+  figure: Metric;
+  /** Parley's median ÷ Prosody's median. */
+  parleyOverProsody: number;
+}
+
+function ratios(all: SystemFigures[]): Ratio[] {
+  const parley = all.find((s) => s.name === 'Parley');
+  const prosody = all.find((s) => s.name === 'Prosody');
+  if (!parley || !prosody) return [];
+  return parley.modes.flatMap((mode) => {
+    const other = prosody.modes.find((m) => m.inFlight === mode.inFlight);
+    return other
+      ? COMPARED.map((figure) => ({
+          inFlight: mode.inFlight,
+          figure,
+          parleyOverProsody: mode.summary[figure].median / other.summary[figure].median,
+        }))
+      : [];
+  });
+}
+
 function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean): Table {
   const rows = all.flatMap((s) =>
     s.modes.flatMap((mode) =>
-      (Object.keys(METRICS) as Metric[]).map((m) => [
-        s.name,
-        String(mode.inFlight),
-        METRICS[m].label,
-        String(mode.runs.length),
-        sig3(mode.summary[m].min),
-        sig3(mode.summary[m].median),
-        sig3(mode.summary[m].max),
-      ]),
+      (Object.keys(METRICS) as Metric[])
+        .filter((m) => m !== 'answered' || answers(s))
+        .map((m) => [
+          s.name,
+          String(mode.inFlight),
+          METRICS[m].label,
+          String(mode.runs.length),
+          sig3(mode.summary[m].min),
+          sig3(mode.summary[m].median),
+          sig3(mode.summary[m].max),
+        ]),
     ),
   );
+  const compared = ratios(all);
+  for (const r of compared) {
+    rows.push([
+      'Parley ÷ Prosody',
+      String(r.inFlight),
+      METRICS[r.figure].label,
+      '—',
+      '—',
+      ratio(r.parleyOverProsody),
+      '—',
+    ]);
+  }
   const size = `${plan.messages.toLocaleString('en-US')} messages a run`;
   return {
     title: `federation: alice@a → bob@b, ${size}${quick ? ' (quick smoke run)' : ''}`,
@@ -137,6 +209,16 @@ function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean
         `its bytes intact; any loss, duplicate, reordering or stall fails the part. ` +
         (plan.warmUp > 0 ? `One untimed warm-up of ${plan.warmUp} messages (window 100) first. ` : '') +
         'Runs alternate the windows. The bench client, both providers and other work share the machine’s cores.',
+      ...(compared.length > 0
+        ? [
+            'Parley ÷ Prosody = Parley’s median ÷ Prosody’s median of the same figure and window, measured one ' +
+              'after the other in this run (Parley first): for messages/s, 1/x means Parley delivers x times ' +
+              'fewer a second; for latency, x means Parley’s is x times longer. The windows differ: Parley’s ' +
+              'counts unanswered submits, and answered messages may queue behind them between its providers; ' +
+              'Prosody’s counts every message not yet at bob. At 100 in flight the latencies therefore compare ' +
+              'queue lengths more than servers; messages/s compares like with like.',
+          ]
+        : []),
       ...notes,
     ],
   };
@@ -146,8 +228,8 @@ async function run({ quick }: PartOptions): Promise<PartResult> {
   const plan = quick ? QUICK : FULL;
   const all: SystemFigures[] = [];
   const notes: string[] = [];
-  for (const system of systems(plan)) {
-    const measured = await measure(system, plan);
+  for (const candidate of await systems(plan, quick, notes)) {
+    const measured = await measure(candidate(all), plan);
     all.push(measured.figures);
     notes.push(...measured.notes);
   }
@@ -158,6 +240,7 @@ async function run({ quick }: PartOptions): Promise<PartResult> {
     warmUpMessages: plan.warmUp,
     limits: limitsFor(plan),
     systems: all,
+    ratios: ratios(all),
   };
   return { table: table(all, notes, plan, quick), data };
 }
@@ -166,6 +249,7 @@ export const federation: Part = {
   name: 'federation',
   description:
     'Federated delivery between two providers as processes: messages/s and end-to-end latency (p50/p99) of ' +
-    'alice@a → bob@b with 1 and 100 submits in flight, every message checked to arrive exactly once, in order.',
+    'alice@a → bob@b with 1 and 100 submits in flight, every message checked to arrive exactly once, in order; ' +
+    'Parley next to Prosody (XMPP) federating server-to-server, as ratios.',
   run,
 };

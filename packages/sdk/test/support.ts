@@ -88,7 +88,7 @@ export async function addDevice(server: string, first: Device, n: number): Promi
 export async function eventually(
   what: string,
   check: () => boolean | Promise<boolean>,
-  ms = 15_000,
+  ms = 45_000,
 ): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {

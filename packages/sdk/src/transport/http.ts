@@ -9,6 +9,8 @@ export interface HttpOptions {
   fetch?: Fetch;
   /** The device's bearer token, when signed in. */
   token?: () => string | undefined;
+  /** How long one request may take before it counts as no answer (default 30 s). */
+  timeoutMs?: number;
 }
 
 /**
@@ -35,14 +37,17 @@ export class Http {
     if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
     try {
+      // Bounded: a provider that accepted the connection but never answers is "no answer", retried like one.
       response = await this.fetch(this.server + path, {
         method,
         headers,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (cause) {
       throw new SdkError('network', `${method} ${path}: no answer from the provider`, undefined, { cause });
     }
+    // The body too: reading it is bounded by the same signal.
     const text = await response.text().catch(() => '');
     let parsed: unknown;
     try {
