@@ -23,6 +23,11 @@ export interface ServeSettings {
   dataDir: string;
   /** PostgreSQL URL; SQLite when absent. */
   databaseUrl: string | undefined;
+  /**
+   * SQLite's `synchronous` (PARLEY_SQLITE_SYNCHRONOUS): FULL by default, so an acknowledged message survives power
+   * loss. NORMAL or OFF exist only to measure what that durability costs (the benchmark); never run them for users.
+   */
+  sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
 }
 
 interface FileConfig extends ProviderConfigInput {
@@ -64,5 +69,13 @@ export function loadSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = process
     provider,
     dataDir: flags.data ?? env.PARLEY_DATA ?? fileData ?? './.parley',
     databaseUrl: flags.db ?? env.PARLEY_DB ?? fileDb,
+    sqliteSynchronous: synchronous(env.PARLEY_SQLITE_SYNCHRONOUS),
   };
+}
+
+function synchronous(value: string | undefined): ServeSettings['sqliteSynchronous'] {
+  if (value === undefined || value === '') return 'FULL';
+  const upper = value.toUpperCase();
+  if (upper === 'FULL' || upper === 'NORMAL' || upper === 'OFF') return upper;
+  throw new ConfigError(`PARLEY_SQLITE_SYNCHRONOUS must be FULL, NORMAL or OFF, not "${value}"`);
 }

@@ -11,7 +11,12 @@ export { loadSettings, type ServeFlags, type ServeSettings } from './config.js';
 
 /** SQLite in the data folder, or PostgreSQL; a `schema` parameter on the URL picks the schema (default public). */
 export async function openStorage(settings: ServeSettings): Promise<Storage> {
-  if (!settings.databaseUrl) return openSqliteStorage({ path: join(settings.dataDir, 'parley.db') });
+  if (!settings.databaseUrl) {
+    return openSqliteStorage({
+      path: join(settings.dataDir, 'parley.db'),
+      synchronous: settings.sqliteSynchronous,
+    });
+  }
   const url = new URL(settings.databaseUrl);
   const schema = url.searchParams.get('schema') ?? undefined;
   url.searchParams.delete('schema');
