@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createSqlStorage, type Database, migrate, type Storage } from '@parley/server';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 
 export interface SqliteOptions {
   /** Database file; created with its folder when missing. */
@@ -22,7 +22,7 @@ export async function openSqliteStorage(options: SqliteOptions): Promise<Storage
   sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrate(db as Kysely<unknown>, 'sqlite');
   } catch (error) {
@@ -30,4 +30,26 @@ export async function openSqliteStorage(options: SqliteOptions): Promise<Storage
     throw error;
   }
   return createSqlStorage(db, 'sqlite');
+}
+
+/**
+ * Kysely prepares every query afresh; the same few statements run for every message, so they are prepared once
+ * and kept (least recently used first out). Safe on one connection: Kysely runs one query at a time on it.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database, max = 512): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
+  };
 }

@@ -10,10 +10,23 @@ import type { MemberRecord, StoredMessage } from '../types.js';
 import { domainOf } from './membership.js';
 import type { Database } from './schema.js';
 
+/** The members of other providers (their addresses only): what a submit's fan-out needs to know. */
+export async function remoteMembers(
+  trx: Kysely<Database>,
+  roomId: string,
+): Promise<Pick<MemberRecord, 'handle'>[]> {
+  return trx
+    .selectFrom('room_members')
+    .select('handle')
+    .where('room_id', '=', roomId)
+    .where('handle', 'like', '%@%')
+    .execute();
+}
+
 export async function fanOut(
   trx: Kysely<Database>,
   messages: StoredMessage[],
-  audience: MemberRecord[],
+  audience: Pick<MemberRecord, 'handle'>[],
   at: number,
 ): Promise<void> {
   const domains = new Set<string>();

@@ -12,7 +12,7 @@ import type {
   RoomStore,
   StoredMessage,
 } from '../types.js';
-import { fanOut } from './fanout.js';
+import { fanOut, remoteMembers } from './fanout.js';
 import {
   type Flavor,
   isLocal,
@@ -208,7 +208,7 @@ export class SqlRooms implements RoomStore {
       ts: input.ts,
       payload: input.payload,
     };
-    await fanOut(trx, [message], await membersOf(trx, input.room), input.ts);
+    await fanOut(trx, [message], await remoteMembers(trx, input.room), input.ts);
     return { ok: true, message, duplicate: false };
   }
 
