@@ -185,6 +185,14 @@ async function encryptedRoom(pair: Pair) {
     await eventually('bob reads alice', () => saw(bob1, 'hello bob') && saw(bob2, 'hello bob'));
     const alice2 = await sdkDevice(a, 'alice', { identityKey: alice1.client.exportIdentityKey() }, 2);
     sdk.push(alice2);
+    // A message sent before the sender's group has alice's new device is, rightly, unreadable to it: wait for
+    // every device to have processed the join first.
+    for (const d of sdk) {
+      await eventually(
+        `${d.client.user} ${d.client.deviceId} sees four devices in the room`,
+        async () => (await d.client.devices(room.id)).length === 4,
+      );
+    }
     await bob2.client.send(room.id, 'four devices');
     for (const d of sdk) {
       const who = `${d.client.user} ${d.client.deviceId}`;
