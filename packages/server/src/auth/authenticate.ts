@@ -41,8 +41,10 @@ export class Authenticator {
     if (this.cache.size > 50_000) this.cache.clear();
     this.cache.set(tokenHash, { principal, until: now + CACHE_MS });
     if ((this.touched.get(device.id) ?? 0) + TOUCH_EVERY_MS < now) {
+      if (this.touched.size > 100_000) this.touched.clear();
       this.touched.set(device.id, now);
-      await this.storage.accounts.touchDevice(device.id, now);
+      // "Last seen" is bookkeeping: written behind the request, never in its way (a commit is an fsync).
+      this.storage.accounts.touchDevice(device.id, now).catch(() => this.touched.delete(device.id));
     }
     return principal;
   }
