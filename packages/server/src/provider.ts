@@ -88,7 +88,9 @@ export async function createProvider(
 
   const metrics = new Metrics();
   const hub = new Hub(storage, metrics, now);
-  const streams = new StreamRegistry(hub);
+  const streams = new StreamRegistry(hub, storage, (error) =>
+    app.log.error({ err: error }, 'writing acknowledgements failed'),
+  );
   const federation = createFederation(config, storage, now);
   const outbox = new Outbox(storage, federation.client, config, metrics, app.log, now);
   hub.peersOwed = (domains) => {

@@ -343,6 +343,26 @@ export function storageSuite(backend: Backend): void {
     });
 
     describe('cursors and retention', () => {
+      it("writes many devices' acknowledgements together, each as ack would", async () => {
+        const [alice, bob] = [await user(s), await user(s)];
+        const id = await room(s, alice.handle, [bob.handle]);
+        for (const text of ['one', 'two', 'three']) await send(s, id, alice, text);
+        await s.rooms.ackMany([
+          { deviceId: alice.device.id, acks: [{ room: id, seq: 3 }] },
+          {
+            deviceId: bob.device.id,
+            acks: [
+              { room: id, seq: 2 },
+              { room: id, seq: 1 },
+            ],
+          },
+          { deviceId: 'nobody', acks: [{ room: id, seq: 3 }] },
+          { deviceId: bob.device.id, acks: [] },
+        ]);
+        assert.deepEqual(await s.rooms.pending(alice.device.id), []);
+        assert.deepEqual(await s.rooms.pending(bob.device.id), [{ room: id, cursor: 2, lastSeq: 3 }]);
+      });
+
       it('starts a new device at the present and tracks acknowledgements per device', async () => {
         const [alice, bob] = [await user(s), await user(s)];
         const id = await room(s, alice.handle, [bob.handle]);

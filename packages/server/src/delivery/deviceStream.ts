@@ -7,21 +7,29 @@ import type { ServerFrame } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../metrics.js';
 import type { Storage, StoredMessage } from '../storage/types.js';
+import type { AckWriter } from './acks.js';
 import { messageView } from './views.js';
 
 const PAGE = 256;
 /** Stop reading from storage while this much is queued in the socket. */
 const HIGH_WATER_BYTES = 1024 * 1024;
-const ACK_FLUSH_MS = 50;
+
+/** A message's frame, serialised once however many devices it goes to (the hub hands them all one object). */
+const frames = new WeakMap<StoredMessage, string>();
+function frameOf(domain: string, message: StoredMessage): string {
+  let text = frames.get(message);
+  if (text === undefined) {
+    text = JSON.stringify({ type: 'message', ...messageView(domain, message) } satisfies ServerFrame);
+    frames.set(message, text);
+  }
+  return text;
+}
 
 export class DeviceStream {
   private readonly sent = new Map<string, number>();
   private pumping = false;
   private again = false;
   private closed = false;
-  private readonly acks = new Map<string, number>();
-  private ackTimer: NodeJS.Timeout | undefined;
-  private ackWrite: Promise<void> = Promise.resolve();
 
   constructor(
     readonly socket: WebSocket,
@@ -31,6 +39,7 @@ export class DeviceStream {
     private readonly storage: Storage,
     private readonly metrics: Metrics,
     private readonly onError: (error: unknown) => void,
+    private readonly acks: AckWriter,
     since: Record<string, number> = {},
   ) {
     for (const [room, seq] of Object.entries(since)) this.sent.set(room, seq);
@@ -60,7 +69,7 @@ export class DeviceStream {
 
   private push(message: StoredMessage, done?: () => void): void {
     this.sent.set(message.room, message.seq);
-    this.send({ type: 'message', ...messageView(this.domain, message) }, done);
+    if (!this.closed) this.socket.send(frameOf(this.domain, message), done && (() => done()));
     this.metrics.pushed.inc();
   }
 
@@ -108,31 +117,18 @@ export class DeviceStream {
     } while (this.again && !this.closed);
   }
 
-  /** Acknowledgements are coalesced and written at most every 50 ms (a lost one only means a resend). */
+  /** Acknowledgements are written with every other stream's, at most every 50 ms (a lost one only means a resend). */
   ack(acks: { room: string; seq: number }[]): void {
-    for (const { room, seq } of acks) this.acks.set(room, Math.max(seq, this.acks.get(room) ?? 0));
-    this.ackTimer ??= setTimeout(() => {
-      this.ackTimer = undefined;
-      this.flushAcks();
-    }, ACK_FLUSH_MS);
+    this.acks.add(this.deviceId, acks);
   }
 
   flushAcks(): Promise<void> {
-    if (this.acks.size > 0) {
-      const batch = [...this.acks].map(([room, seq]) => ({ room, seq }));
-      this.acks.clear();
-      this.ackWrite = this.ackWrite
-        .then(() => this.storage.rooms.ack(this.deviceId, batch))
-        .catch((error) => this.onError(error));
-    }
-    return this.ackWrite;
+    return this.acks.flush();
   }
 
   /** Stops pushing; pending acknowledgements are still written. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
     await this.flushAcks();
   }
 }

@@ -189,8 +189,9 @@ export class Hub {
     if (!result.duplicate) {
       this.metrics.submitted.inc();
       const members = await this.membersOf(input.room);
-      for (const listener of this.listeners) listener(result.message, members);
+      // Other providers first: their transaction is under way while this one pushes to its own devices.
       this.peersOwed(peersOf(members, []));
+      for (const listener of this.listeners) listener(result.message, members);
     }
     return result;
   }

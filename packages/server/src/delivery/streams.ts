@@ -2,13 +2,18 @@
  * Every open device stream of this provider, indexed by user, fed by the hub.
  */
 
+import type { Storage } from '../storage/types.js';
+import { AckWriter } from './acks.js';
 import type { DeviceStream } from './deviceStream.js';
 import type { Hub } from './hub.js';
 
 export class StreamRegistry {
   private readonly byUser = new Map<string, Set<DeviceStream>>();
+  /** Every stream's acknowledgements, written together. */
+  readonly acks: AckWriter;
 
-  constructor(hub: Hub) {
+  constructor(hub: Hub, storage: Storage, onError: (error: unknown) => void) {
+    this.acks = new AckWriter(storage, onError);
     hub.onMessage((message, members) => {
       for (const handle of members) {
         const streams = this.byUser.get(handle);

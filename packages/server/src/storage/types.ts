@@ -187,6 +187,8 @@ export interface RoomStore {
   pending(deviceId: string): Promise<PendingRoom[]>;
   /** Moves the device's cursors forward (never back, never past the room's end). Unknown rooms are ignored. */
   ack(deviceId: string, acks: { room: string; seq: number }[]): Promise<void>;
+  /** `ack` for many devices in one transaction. */
+  ackMany(batch: { deviceId: string; acks: { room: string; seq: number }[] }[]): Promise<void>;
   /**
    * Deletes messages every member device has acknowledged, and any older than `olderThan`.
    * Returns how many were deleted.

@@ -55,6 +55,7 @@ export const stream: Route = (app, ctx) => {
               ctx.storage,
               ctx.metrics,
               (error) => request.log.error({ err: error }, 'stream delivery failed'),
+              ctx.streams.acks,
               frame.since,
             );
             ctx.streams.add(device);

@@ -380,29 +380,39 @@ export class SqlRooms implements RoomStore {
 
   async ack(deviceId: string, acks: { room: string; seq: number }[]) {
     if (acks.length === 0) return;
-    // Keep the highest acknowledgement per room: one write each, inside one transaction.
+    await this.db.transaction().execute((trx) => this.ackIn(trx, deviceId, acks));
+  }
+
+  async ackMany(batch: { deviceId: string; acks: { room: string; seq: number }[] }[]) {
+    // Many devices' acknowledgements in one transaction: a big room's readers cost one commit, not one each.
+    if (batch.every((b) => b.acks.length === 0)) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const { deviceId, acks } of batch) if (acks.length > 0) await this.ackIn(trx, deviceId, acks);
+    });
+  }
+
+  private async ackIn(trx: Db, deviceId: string, acks: { room: string; seq: number }[]) {
+    // Keep the highest acknowledgement per room: one write each.
     const highest = new Map<string, number>();
     for (const { room, seq } of acks) highest.set(room, Math.max(seq, highest.get(room) ?? 0));
-    await this.db.transaction().execute(async (trx) => {
-      for (const c of await this.cursorsWithEnds(trx, deviceId, [...highest.keys()])) {
-        const seq = Math.min(highest.get(c.room)!, c.end);
-        const done = trx
-          .deleteFrom('device_cursors')
+    for (const c of await this.cursorsWithEnds(trx, deviceId, [...highest.keys()])) {
+      const seq = Math.min(highest.get(c.room)!, c.end);
+      const done = trx
+        .deleteFrom('device_cursors')
+        .where('device_id', '=', deviceId)
+        .where('room_id', '=', c.room);
+      // A former member's device that has read up to its removal is done with the room.
+      if (!c.member && seq >= c.end) await done.execute();
+      else if (seq > c.cursor) {
+        await trx
+          .updateTable('device_cursors')
+          .set({ seq })
           .where('device_id', '=', deviceId)
-          .where('room_id', '=', c.room);
-        // A former member's device that has read up to its removal is done with the room.
-        if (!c.member && seq >= c.end) await done.execute();
-        else if (seq > c.cursor) {
-          await trx
-            .updateTable('device_cursors')
-            .set({ seq })
-            .where('device_id', '=', deviceId)
-            .where('room_id', '=', c.room)
-            .where('seq', '<', seq)
-            .execute();
-        }
+          .where('room_id', '=', c.room)
+          .where('seq', '<', seq)
+          .execute();
       }
-    });
+    }
   }
 
   async prune(olderThan: number) {
