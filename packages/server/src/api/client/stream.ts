@@ -31,7 +31,10 @@ export const stream: Route = (app, ctx) => {
   app.get('/v1/stream', { websocket: true, preHandler: upgradeOnly }, (socket: WebSocket, request) => {
     let device: DeviceStream | undefined;
     let authenticating = false;
-    const timer = setTimeout(() => socket.close(4001, 'auth timeout'), ctx.config.stream.authTimeoutMs);
+    let timer: NodeJS.Timeout | undefined = setTimeout(
+      () => socket.close(4001, 'auth timeout'),
+      ctx.config.stream.authTimeoutMs,
+    );
 
     socket.on('message', (data, isBinary) => {
       const frame = parse(data, isBinary);
@@ -41,10 +44,13 @@ export const stream: Route = (app, ctx) => {
           return sendError(socket, 'unauthenticated', 'Send an auth frame first.');
         }
         authenticating = true;
+        // Only what the stream needs outlives the auth frame: not the frame, and so not the bearer token.
+        const since = frame.since;
         ctx.auth
           .fromToken(frame.token)
           .then((principal) => {
             clearTimeout(timer);
+            timer = undefined;
             if (!principal) return socket.close(4001, 'invalid token');
             if (socket.readyState !== socket.OPEN) return;
             device = new DeviceStream(
@@ -56,7 +62,7 @@ export const stream: Route = (app, ctx) => {
               ctx.metrics,
               (error) => request.log.error({ err: error }, 'stream delivery failed'),
               ctx.streams.acks,
-              frame.since,
+              since,
             );
             ctx.streams.add(device);
             ctx.metrics.connections.inc();
