@@ -34,8 +34,6 @@ export const ERROR_STATUS = {
   unavailable: 503,
   /** The provider of the room's hub or of the user asked about does not answer now: try again later. */
   peerUnavailable: 503,
-  /** Not implemented yet (federation: proxyDownload until attachments land). */
-  notImplemented: 501,
   /** Server-to-server (federation) refusals: the request's signature or its sender cannot be trusted. */
   badSignature: 401,
   expired: 401,

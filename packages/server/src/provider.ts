@@ -96,7 +96,7 @@ export async function createProvider(
   hub.peersOwed = (domains) => {
     for (const domain of domains) outbox.kick(domain);
   };
-  const remote = new FederatedRooms(config, storage, federation.client, outbox, hub, streams, app.log, now);
+  const remote = new FederatedRooms(config, storage, federation.client, outbox, hub, streams, now);
   const ctx: Context = {
     config,
     storage,

@@ -4,15 +4,15 @@
  * their handshakes at once. As anyone's peer it looks up users, KeyPackages and GroupInfo elsewhere.
  */
 import { formatAddress, parseAddress, userUri } from '@parley/protocol';
-import type { FastifyBaseLogger } from 'fastify';
 import type { ProviderConfig } from '../config.js';
+import type { HandshakeSubmission } from '../delivery/handshakes.js';
 import type { Hub } from '../delivery/hub.js';
 import type { StreamRegistry } from '../delivery/streams.js';
 import { ApiError } from '../errors.js';
 import type { Storage, StoredMessage } from '../storage/types.js';
 import type { FederationClient, FederationResult } from './client.js';
 import type { ItemResult, Outbox } from './outbox.js';
-import { base64, fromBase64, memberKey, memberUri, messageFromWire, type WireMessage } from './wire.js';
+import { base64, fromBase64, memberKey, messageFromWire, type WireMessage } from './wire.js';
 
 export interface RemoteUser {
   user: string;
@@ -57,7 +57,6 @@ export class FederatedRooms {
     private readonly outbox: Outbox,
     private readonly hub: Hub,
     private readonly streams: StreamRegistry,
-    private readonly log: FastifyBaseLogger,
     private readonly now: () => number,
   ) {}
 
@@ -181,16 +180,9 @@ export class FederatedRooms {
   }
 
   /** A device's commit or proposal to a room hubbed elsewhere, relayed at once: the hub decides the epoch. */
-  async handshake(input: {
-    room: string;
-    hub: string;
-    handle: string;
-    deviceId: string;
-    kind: 'commit' | 'proposal';
-    message: Uint8Array;
-    groupInfo?: Uint8Array | undefined;
-    welcome?: Uint8Array | undefined;
-  }): Promise<{ seq: number; ts: number; epoch?: number }> {
+  async handshake(
+    input: HandshakeSubmission & { hub: string },
+  ): Promise<{ seq: number; ts: number; epoch?: number }> {
     const item = {
       room: input.room,
       sender: userUri({ handle: input.handle, domain: this.domain }),
@@ -311,13 +303,5 @@ export class FederatedRooms {
 
   memberKey(uri: string) {
     return memberKey(this.domain, uri);
-  }
-
-  memberUri(member: string) {
-    return memberUri(this.domain, member);
-  }
-
-  logFailure(error: unknown, what: string) {
-    this.log.warn({ err: error }, what);
   }
 }

@@ -1,11 +1,29 @@
 // POST /v1/rooms/:roomId/commits, POST /v1/rooms/:roomId/proposals, GET /v1/rooms/:roomId/groupinfo —
 // MLS handshakes of encrypted rooms, checked by this provider as the room's hub.
 import { MAX_HANDSHAKE_BYTES, RoomParams, SubmitCommit, SubmitProposal } from '@parley/protocol';
-import { decodeBase64, type Route } from '../../context.js';
+import { type Context, decodeBase64, type Route } from '../../context.js';
+import type { HandshakeSubmission } from '../../delivery/handshakes.js';
 import { ApiError } from '../../errors.js';
 
 /** A GroupInfo with a large tree, a Welcome and a commit in base64 all fit. */
 const bodyLimit = 4 * Math.ceil(MAX_HANDSHAKE_BYTES / 3) * 3 + 64 * 1024;
+
+/**
+ * A device's commit or proposal: checked and stored here when this provider is the room's hub, relayed to the hub
+ * otherwise (its answer decides the epoch).
+ */
+async function submitHandshake(ctx: Context, submission: HandshakeSubmission) {
+  const hub = await ctx.hub.hubOf(submission.room);
+  if (hub) return ctx.remote.handshake({ ...submission, hub });
+  const result = await ctx.hub.handshake(ctx.mls, ctx.config.domain, submission, ctx.peerUsers);
+  ctx.streams.wake(result.added);
+  // Whom our user adds is no stranger to them: a later room from that user is no request here.
+  for (const added of result.added.filter((m) => m.includes('@'))) {
+    await ctx.storage.federation.setConsent(submission.handle, added, 'accepted', ctx.now());
+  }
+  const first = result.messages[0]!;
+  return { seq: first.seq, ts: first.ts, epoch: result.room.epoch };
+}
 
 export const handshakes: Route = (app, ctx) => {
   app.post(
@@ -15,41 +33,16 @@ export const handshakes: Route = (app, ctx) => {
       const me = await ctx.auth.fromRequest(request);
       const { roomId } = request.params as { roomId: string };
       const body = request.body as SubmitCommit;
-      const hub = await ctx.hub.hubOf(roomId);
-      if (hub) {
-        const relayed = await ctx.remote.handshake({
-          room: roomId,
-          hub,
-          handle: me.handle,
-          deviceId: me.device.id,
-          kind: 'commit',
-          message: decodeBase64(body.commit),
-          groupInfo: decodeBase64(body.groupInfo),
-          welcome: body.welcome === undefined ? undefined : decodeBase64(body.welcome),
-        });
-        return reply.code(201).send({ room: roomId, seq: relayed.seq, ts: relayed.ts });
-      }
-      const result = await ctx.hub.handshake(
-        ctx.mls,
-        ctx.config.domain,
-        {
-          room: roomId,
-          handle: me.handle,
-          deviceId: me.device.id,
-          kind: 'commit',
-          message: decodeBase64(body.commit),
-          groupInfo: decodeBase64(body.groupInfo),
-          welcome: body.welcome === undefined ? undefined : decodeBase64(body.welcome),
-        },
-        ctx.peerUsers,
-      );
-      ctx.streams.wake(result.added);
-      // Whom our user adds is no stranger to them: a later room from that user is no request here.
-      for (const added of result.added.filter((m) => m.includes('@'))) {
-        await ctx.storage.federation.setConsent(me.handle, added, 'accepted', ctx.now());
-      }
-      const commit = result.messages[0]!;
-      return reply.code(201).send({ room: roomId, seq: commit.seq, ts: commit.ts, epoch: result.room.epoch });
+      const stored = await submitHandshake(ctx, {
+        room: roomId,
+        handle: me.handle,
+        deviceId: me.device.id,
+        kind: 'commit',
+        message: decodeBase64(body.commit),
+        groupInfo: decodeBase64(body.groupInfo),
+        welcome: body.welcome === undefined ? undefined : decodeBase64(body.welcome),
+      });
+      return reply.code(201).send({ room: roomId, ...stored });
     },
   );
 
@@ -59,27 +52,14 @@ export const handshakes: Route = (app, ctx) => {
     async (request, reply) => {
       const me = await ctx.auth.fromRequest(request);
       const { roomId } = request.params as { roomId: string };
-      const message = decodeBase64((request.body as SubmitProposal).proposal);
-      const hub = await ctx.hub.hubOf(roomId);
-      if (hub) {
-        const relayed = await ctx.remote.handshake({
-          room: roomId,
-          hub,
-          handle: me.handle,
-          deviceId: me.device.id,
-          kind: 'proposal',
-          message,
-        });
-        return reply.code(201).send({ room: roomId, seq: relayed.seq, ts: relayed.ts });
-      }
-      const result = await ctx.hub.handshake(
-        ctx.mls,
-        ctx.config.domain,
-        { room: roomId, handle: me.handle, deviceId: me.device.id, kind: 'proposal', message },
-        ctx.peerUsers,
-      );
-      const proposal = result.messages[0]!;
-      return reply.code(201).send({ room: roomId, seq: proposal.seq, ts: proposal.ts });
+      const { seq, ts } = await submitHandshake(ctx, {
+        room: roomId,
+        handle: me.handle,
+        deviceId: me.device.id,
+        kind: 'proposal',
+        message: decodeBase64((request.body as SubmitProposal).proposal),
+      });
+      return reply.code(201).send({ room: roomId, seq, ts });
     },
   );
 
