@@ -144,12 +144,19 @@ export class Hub {
   private commit(input: AppendInput): Promise<AppendResult> {
     return new Promise((done, fail) => {
       this.queue.push({ input, done, fail });
-      if (!this.writing) void this.write();
+      if (!this.writing) {
+        this.writing = true;
+        setImmediate(() => void this.write());
+      }
     });
   }
 
+  /**
+   * SQLite commits synchronously: without a turn of the event loop between batches, no request that arrived
+   * during a commit would have been read yet, and every batch would hold one submit. `setImmediate` lets the
+   * sockets be read first, so the submits that arrived meanwhile join the next batch.
+   */
   private async write(): Promise<void> {
-    this.writing = true;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_GROUP);
       try {
@@ -163,6 +170,7 @@ export class Hub {
         // One bad submit must not fail its neighbours: each is tried again alone.
         else for (const b of batch) this.storage.rooms.append(b.input).then(b.done, b.fail);
       }
+      if (this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
     this.writing = false;
   }

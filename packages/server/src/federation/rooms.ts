@@ -64,8 +64,16 @@ export class FederatedRooms {
     return this.config.domain;
   }
 
-  /** Applies a hub's messages in order; a gap is fetched from the hub first. Per item: applied or why not. */
-  async receive(origin: string, items: WireMessage[]): Promise<ItemResult[]> {
+  /**
+   * Applies a hub's messages in order; a gap is fetched from the hub first. Per item: applied or why not. With
+   * `txn`, a transaction applied whole in one go is remembered with it (`remembered`); one that needed the slow
+   * path is not.
+   */
+  async receive(
+    origin: string,
+    items: WireMessage[],
+    txn?: { id: string; at: number },
+  ): Promise<{ results: ItemResult[]; remembered: boolean }> {
     const results: ItemResult[] = new Array(items.length);
     const readable: { index: number; message: StoredMessage }[] = [];
     items.forEach((item, index) => {
@@ -74,10 +82,13 @@ export class FederatedRooms {
       else results[index] = { ok: false, code: 'invalidRequest', message: 'A user URI cannot be read.' };
     });
     // The whole notify in one transaction; only a room with a gap takes the slow path (fetch, then one by one).
+    const whole = readable.length === items.length ? txn : undefined;
     const applied = await this.storage.federation.receiveMany(
       origin,
       readable.map((r) => r.message),
+      whole,
     );
+    const remembered = whole !== undefined && applied.every((r) => r.ok);
     for (const [i, { index, message }] of readable.entries()) {
       const result = applied[i]!;
       if (result.ok) {
@@ -90,7 +101,7 @@ export class FederatedRooms {
         results[index] = await this.receiveOne(origin, message);
       }
     }
-    return results;
+    return { results, remembered };
   }
 
   private async receiveOne(origin: string, message: StoredMessage, depth = 0): Promise<ItemResult> {

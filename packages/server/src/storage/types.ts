@@ -323,8 +323,15 @@ export interface FederationStore {
    * commit's state brings membership along, and creates the room when it adds a local user.
    */
   receive(origin: string, message: StoredMessage): Promise<ReceiveResult>;
-  /** `receive` for a batch, in one transaction; after a room's first gap its later messages are gaps too. */
-  receiveMany(origin: string, messages: StoredMessage[]): Promise<ReceiveResult[]>;
+  /**
+   * `receive` for a batch, in one transaction; after a room's first gap its later messages are gaps too. With
+   * `txn`, a batch applied whole is remembered as that transaction of `origin`'s in the same commit (`seen`).
+   */
+  receiveMany(
+    origin: string,
+    messages: StoredMessage[],
+    txn?: { id: string; at: number },
+  ): Promise<ReceiveResult[]>;
   /** Messages of a room this provider is hub of that `domain`'s users may have: for a follower's gap. */
   history(roomId: string, domain: string, after: number, limit: number): Promise<StoredMessage[] | undefined>;
   /** Whether `origin`'s transaction was applied already; `remember` records it as applied. */

@@ -20,21 +20,26 @@ import { type FederatedRoute, uriDomain } from './inbound.js';
 /** Payload bytes per fetchMessages answer (base64 adds a third; peers accept 8 MiB answers by default). */
 const FETCH_PAGE_BYTES = 4 * 1024 * 1024;
 
-/** A transaction is applied once: a repeat is answered as applied, with the results it had then unknown. */
+/**
+ * A transaction is applied once: a repeat is answered as applied, with the results it had then unknown. `apply`
+ * remembers it in its own commit when it can (`remembered`); otherwise it is remembered here.
+ */
 async function once(
   ctx: Context,
   origin: string,
   txn: string,
   count: number,
-  apply: () => Promise<ItemResult[]>,
+  apply: () => Promise<{ results: ItemResult[]; remembered: boolean }>,
 ): Promise<{ results: ItemResult[] }> {
   if (await ctx.storage.federation.seen(origin, txn)) {
     return { results: Array.from({ length: count }, () => ({ ok: true as const })) };
   }
-  const results = await apply();
+  const { results, remembered } = await apply();
   // Remembered only when applied whole: a transaction with an item that must come again (a gap not filled
   // yet) is applied afresh when it does — its items are idempotent by themselves.
-  if (results.every((r) => r.ok)) await ctx.storage.federation.remember(origin, txn, ctx.now());
+  if (!remembered && results.every((r) => r.ok)) {
+    await ctx.storage.federation.remember(origin, txn, ctx.now());
+  }
   return { results };
 }
 
@@ -98,7 +103,9 @@ export const federatedRooms: FederatedRoute = (scope, ctx) => {
   scope.post('/notify', { schema: { body: Notify } }, async (request) => {
     const origin = request.federation!.origin;
     const { txn, items } = request.body as { txn: string; items: WireMessage[] };
-    const out = await once(ctx, origin, txn, items.length, () => ctx.remote.receive(origin, items));
+    const out = await once(ctx, origin, txn, items.length, () =>
+      ctx.remote.receive(origin, items, { id: txn, at: ctx.now() }),
+    );
     ctx.metrics.federationReceived.inc({ endpoint: 'notify' }, items.length);
     return out;
   });

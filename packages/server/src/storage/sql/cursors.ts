@@ -6,12 +6,17 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { PendingRoom } from '../types.js';
+import type { Flavor } from './membership.js';
+import { relaxedTransaction } from './relaxed.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
 export class SqlCursors {
-  constructor(protected readonly db: Db) {}
+  constructor(
+    protected readonly db: Db,
+    protected readonly flavor: Flavor,
+  ) {}
 
   /** The device's cursors with where each ends: the room's end for members, the removal for former ones. */
   private async cursorsWithEnds(db: Db, deviceId: string, rooms?: string[]) {
@@ -46,13 +51,14 @@ export class SqlCursors {
 
   async ack(deviceId: string, acks: { room: string; seq: number }[]) {
     if (acks.length === 0) return;
-    await this.db.transaction().execute((trx) => this.ackIn(trx, deviceId, acks));
+    await relaxedTransaction(this.db, this.flavor, (trx) => this.ackIn(trx, deviceId, acks));
   }
 
   async ackMany(batch: { deviceId: string; acks: { room: string; seq: number }[] }[]) {
     // Many devices' acknowledgements in one transaction: a big room's readers cost one commit, not one each.
     if (batch.every((b) => b.acks.length === 0)) return;
-    await this.db.transaction().execute(async (trx) => {
+    // Lost in a crash, an acknowledgement only means the messages are pushed again (see relaxed.ts).
+    await relaxedTransaction(this.db, this.flavor, async (trx) => {
       for (const { deviceId, acks } of batch) if (acks.length > 0) await this.ackIn(trx, deviceId, acks);
     });
   }

@@ -24,15 +24,24 @@ import {
   isLocal,
   join,
   leave,
-  lockRoom,
-  membersOf,
   PENDING,
   startCursors,
   toMessage,
 } from './membership.js';
+import { ReceiveBatch } from './receiveBatch.js';
+import { relaxedTransaction } from './relaxed.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
+
+/** Records `origin`'s transaction as applied. */
+async function remember(db: Db, origin: string, txn: string, at: number): Promise<void> {
+  await db
+    .insertInto('federation_inbox')
+    .values({ origin, txn, received_at: at })
+    .onConflict((oc) => oc.columns(['origin', 'txn']).doNothing())
+    .execute();
+}
 
 export class SqlFederation implements FederationStore {
   constructor(
@@ -126,7 +135,11 @@ export class SqlFederation implements FederationStore {
   }
 
   async delivered(ids: number[]): Promise<void> {
-    if (ids.length > 0) await this.db.deleteFrom('outbox').where('id', 'in', ids).execute();
+    if (ids.length === 0) return;
+    // Lost in a crash, an item is only sent again: the peer applies it once (see relaxed.ts).
+    await relaxedTransaction(this.db, this.flavor, (trx) =>
+      trx.deleteFrom('outbox').where('id', 'in', ids).execute(),
+    );
   }
 
   async attempted(ids: number[]): Promise<void> {
@@ -171,13 +184,22 @@ export class SqlFederation implements FederationStore {
   }
 
   async receive(origin: string, message: StoredMessage): Promise<ReceiveResult> {
-    return this.db.transaction().execute((trx) => this.receiveIn(trx, origin, message));
+    return (await this.receiveMany(origin, [message]))[0]!;
   }
 
-  async receiveMany(origin: string, messages: StoredMessage[]): Promise<ReceiveResult[]> {
-    // One transaction (one commit, one fsync) for a whole notify. After a room's first gap, its later messages
-    // wait too: they are answered as gaps and come again once the gap is filled.
+  /**
+   * A hub's notify, in one transaction (one commit, one fsync). After a room's first gap, its later messages
+   * wait too: they are answered as gaps and come again once the gap is filled. The work is per batch where it
+   * can be: each room is read once, its members again only after a commit changed them, and the messages are
+   * written as one insert. With `txn`, a notify applied whole is remembered in the same commit.
+   */
+  async receiveMany(
+    origin: string,
+    messages: StoredMessage[],
+    txn?: { id: string; at: number },
+  ): Promise<ReceiveResult[]> {
     return this.db.transaction().execute(async (trx) => {
+      const batch = new ReceiveBatch(trx, this.flavor);
       const results: ReceiveResult[] = [];
       const stuck = new Map<string, number>();
       for (const message of messages) {
@@ -186,16 +208,23 @@ export class SqlFederation implements FederationStore {
           results.push({ ok: false, reason: 'gap', lastSeq: behind });
           continue;
         }
-        const result = await this.receiveIn(trx, origin, message);
+        const result = await this.receiveIn(batch, origin, message);
         if (!result.ok && result.reason === 'gap') stuck.set(message.room, result.lastSeq);
         results.push(result);
       }
+      await batch.finish();
+      if (txn && results.every((r) => r.ok)) await remember(trx, origin, txn.id, txn.at);
       return results;
     });
   }
 
-  private async receiveIn(trx: Db, origin: string, message: StoredMessage): Promise<ReceiveResult> {
-    let room = await lockRoom(trx, message.room, this.flavor);
+  private async receiveIn(
+    batch: ReceiveBatch,
+    origin: string,
+    message: StoredMessage,
+  ): Promise<ReceiveResult> {
+    const trx = batch.trx;
+    let room = await batch.room(message.room);
     if (room && room.hub !== origin) return { ok: false, reason: 'notHub' };
     const state = message.state;
     if (!room) {
@@ -205,26 +234,16 @@ export class SqlFederation implements FederationStore {
         return { ok: true, stored: undefined, audience: [] };
       if (!state.salt || roomIdFor(origin, state.salt) !== message.room)
         return { ok: false, reason: 'notHub' };
-      room = await this.follow(trx, origin, message);
+      room = batch.followed(await this.follow(trx, origin, message));
     }
     if (message.seq <= room.lastSeq) return { ok: true, stored: undefined, audience: [] };
-    const before = await membersOf(trx, room.id);
+    const before = await batch.members(room.id);
     const localBefore = before.filter((m) => isLocal(m.handle));
     if (message.kind === 'application' && localBefore.length > 0) {
       // A blocked sender's messages are dropped when every user here in the room blocked them.
-      const blocking = await trx
-        .selectFrom('consent')
-        .select('owner')
-        .where('peer', '=', message.sender)
-        .where('state', '=', 'blocked')
-        .where(
-          'owner',
-          'in',
-          localBefore.map((m) => m.handle),
-        )
-        .execute();
-      if (blocking.length === localBefore.length && message.seq === room.lastSeq + 1) {
-        await trx.updateTable('rooms').set({ last_seq: message.seq }).where('id', '=', room.id).execute();
+      if ((await batch.blockedEverywhere(room.id, message.sender)) && message.seq === room.lastSeq + 1) {
+        room.lastSeq = message.seq;
+        batch.changed(room);
         return { ok: true, stored: undefined, audience: [] };
       }
     }
@@ -233,30 +252,15 @@ export class SqlFederation implements FederationStore {
       if (localBefore.length > 0) return { ok: false, reason: 'gap', lastSeq: room.lastSeq };
     }
     room.lastSeq = message.seq;
+    batch.changed(room);
     // A Welcome for another provider's device only holds its place in the sequence here.
     const forUs = !message.toUser || isLocal(message.toUser);
     const needed =
       forUs && (localBefore.length > 0 || (state?.members.some((m) => isLocal(m.handle)) ?? false));
-    if (needed) {
-      await trx
-        .insertInto('messages')
-        .values({
-          room_id: room.id,
-          seq: message.seq,
-          sender: message.sender,
-          device_id: message.device,
-          client_id: null,
-          kind: message.kind,
-          to_device: message.toDevice,
-          to_user: message.toUser ?? null,
-          payload: message.payload,
-          ts: message.ts,
-          state: state ? JSON.stringify(state) : null,
-        })
-        .execute();
-    }
+    if (needed) batch.insert(message);
     let after = before;
     if (state) {
+      await batch.flush();
       room.epoch = state.epoch;
       const now = new Set(state.members.map((m) => m.handle));
       const had = new Set(before.map((m) => m.handle));
@@ -266,13 +270,9 @@ export class SqlFederation implements FederationStore {
         const handles = added.filter((m) => m.role === role).map((m) => m.handle);
         await join(trx, room, handles, role, message.sender);
       }
-      after = await membersOf(trx, room.id);
+      batch.membershipChanged(room.id);
+      after = await batch.members(room.id);
     }
-    await trx
-      .updateTable('rooms')
-      .set({ last_seq: room.lastSeq, epoch: room.epoch })
-      .where('id', '=', room.id)
-      .execute();
     const audience = new Set(
       [...before, ...after].filter((m) => isLocal(m.handle) && !m.pending).map((m) => m.handle),
     );
@@ -355,11 +355,7 @@ export class SqlFederation implements FederationStore {
   }
 
   async remember(origin: string, txn: string, at: number): Promise<void> {
-    await this.db
-      .insertInto('federation_inbox')
-      .values({ origin, txn, received_at: at })
-      .onConflict((oc) => oc.columns(['origin', 'txn']).doNothing())
-      .execute();
+    await remember(this.db, origin, txn, at);
   }
 
   async consent(owner: string, peer: string): Promise<ConsentState | undefined> {

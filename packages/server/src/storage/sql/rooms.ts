@@ -11,6 +11,7 @@ import type {
   RoomStore,
   StoredMessage,
 } from '../types.js';
+import { insertMessages, LostRace, type NewRow, storedByClientId } from './append.js';
 import { SqlCursors } from './cursors.js';
 import { fanOut, remoteMembers } from './fanout.js';
 import {
@@ -35,11 +36,8 @@ type Db = Kysely<Database>;
 
 /** The room operations; device cursors and retention come from `SqlCursors` (cursors.ts). */
 export class SqlRooms extends SqlCursors implements RoomStore {
-  constructor(
-    db: Db,
-    private readonly flavor: Flavor,
-  ) {
-    super(db);
+  constructor(db: Db, flavor: Flavor) {
+    super(db, flavor);
   }
 
   async createRoom(
@@ -144,75 +142,90 @@ export class SqlRooms extends SqlCursors implements RoomStore {
   }
 
   async append(input: AppendInput): Promise<AppendResult> {
-    return this.db.transaction().execute((trx) => this.appendIn(trx, input));
+    return (await this.appendMany([input]))[0]!;
   }
 
+  /**
+   * Group commit: many submits, one transaction, one fsync. Each keeps its own checks and sequence number, but
+   * the work is done per batch where it can be: each room is locked and each sender's membership read once, the
+   * clientIds of the whole batch are looked up in one query, and the messages and their outbox items are
+   * written as one insert each.
+   */
   async appendMany(inputs: AppendInput[]): Promise<AppendResult[]> {
-    // Group commit: many submits, one transaction, one fsync; each keeps its own checks and sequence number.
     return this.db.transaction().execute(async (trx) => {
       const results: AppendResult[] = [];
-      for (const input of inputs) results.push(await this.appendIn(trx, input));
+      const rooms = new Map<string, RoomRecord | undefined>();
+      const membership = new Map<string, boolean>();
+      const known = await storedByClientId(trx, inputs);
+      const fresh: NewRow[] = [];
+      for (const input of inputs) {
+        if (!rooms.has(input.room)) rooms.set(input.room, await lockRoom(trx, input.room, this.flavor));
+        // The room row lock orders concurrent submits: sequences are handed out in commit order, without gaps.
+        const room = rooms.get(input.room);
+        if (!room) {
+          results.push({ ok: false, reason: 'noSuchRoom' });
+          continue;
+        }
+        if (room.hub !== null) {
+          results.push({ ok: false, reason: 'notHub' });
+          continue;
+        }
+        const key = input.clientId === undefined ? undefined : `${input.device}\n${input.clientId}`;
+        const earlier = key === undefined ? undefined : known.get(key);
+        if (earlier) {
+          results.push({ ok: true, message: earlier, duplicate: true });
+          continue;
+        }
+        const memberKey = `${input.room}\n${input.sender}`;
+        if (!membership.has(memberKey)) {
+          membership.set(memberKey, await isMember(trx, input.room, input.sender));
+        }
+        if (!membership.get(memberKey)) {
+          results.push({ ok: false, reason: 'notMember' });
+          continue;
+        }
+        room.lastSeq += 1;
+        const message: StoredMessage = {
+          room: input.room,
+          seq: room.lastSeq,
+          kind: 'application',
+          toDevice: null,
+          sender: input.sender,
+          device: input.device,
+          ts: input.ts,
+          payload: input.payload,
+        };
+        fresh.push({ message, clientId: input.clientId });
+        if (key !== undefined) known.set(key, message);
+        results.push({ ok: true, message, duplicate: false });
+      }
+      if (fresh.length === 0) return results;
+      // The room lock does not cover the same clientId racing into another room (PostgreSQL, another node):
+      // the unique index decides. The loser answers with the winner's message, and takes no sequence number.
+      const inserted = await insertMessages(trx, fresh);
+      if (inserted < fresh.length) {
+        if (inputs.length > 1) throw new LostRace(); // the hub writes each submit again alone
+        const input = inputs[0]!;
+        const winner = await trx
+          .selectFrom('messages')
+          .selectAll()
+          .where('device_id', '=', input.device)
+          .where('client_id', '=', input.clientId!)
+          .executeTakeFirstOrThrow();
+        return [{ ok: true, message: toMessage(winner), duplicate: true }];
+      }
+      for (const id of new Set(fresh.map((r) => r.message.room))) {
+        const room = rooms.get(id)!;
+        await trx.updateTable('rooms').set({ last_seq: room.lastSeq }).where('id', '=', id).execute();
+        await fanOut(
+          trx,
+          fresh.filter((r) => r.message.room === id).map((r) => r.message),
+          await remoteMembers(trx, id),
+          inputs[0]!.ts,
+        );
+      }
       return results;
     });
-  }
-
-  private async appendIn(trx: Db, input: AppendInput): Promise<AppendResult> {
-    // The room row lock orders concurrent submits: sequences are handed out in commit order, without gaps.
-    const room = await lockRoom(trx, input.room, this.flavor);
-    if (!room) return { ok: false, reason: 'noSuchRoom' };
-    if (room.hub !== null) return { ok: false, reason: 'notHub' };
-    if (input.clientId !== undefined) {
-      const seen = await trx
-        .selectFrom('messages')
-        .selectAll()
-        .where('device_id', '=', input.device)
-        .where('client_id', '=', input.clientId)
-        .executeTakeFirst();
-      if (seen) return { ok: true, message: toMessage(seen), duplicate: true };
-    }
-    if (!(await isMember(trx, input.room, input.sender))) return { ok: false, reason: 'notMember' };
-    const seq = room.lastSeq + 1;
-    // The room lock does not cover the same clientId racing into another room: the unique index decides, and
-    // the loser answers with the winner's message instead of failing.
-    const inserted = await trx
-      .insertInto('messages')
-      .values({
-        room_id: input.room,
-        seq,
-        sender: input.sender,
-        device_id: input.device,
-        client_id: input.clientId ?? null,
-        kind: 'application',
-        to_device: null,
-        to_user: null,
-        state: null,
-        payload: input.payload,
-        ts: input.ts,
-      })
-      .onConflict((oc) => oc.columns(['device_id', 'client_id']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
-      const winner = await trx
-        .selectFrom('messages')
-        .selectAll()
-        .where('device_id', '=', input.device)
-        .where('client_id', '=', input.clientId!)
-        .executeTakeFirstOrThrow();
-      return { ok: true, message: toMessage(winner), duplicate: true };
-    }
-    await trx.updateTable('rooms').set({ last_seq: seq }).where('id', '=', input.room).execute();
-    const message: StoredMessage = {
-      room: input.room,
-      seq,
-      kind: 'application',
-      toDevice: null,
-      sender: input.sender,
-      device: input.device,
-      ts: input.ts,
-      payload: input.payload,
-    };
-    await fanOut(trx, [message], await remoteMembers(trx, input.room), input.ts);
-    return { ok: true, message, duplicate: false };
   }
 
   async groupInfo(roomId: string) {
