@@ -9,11 +9,13 @@ export const ACK_FLUSH_MS = 50;
 
 export interface Frame {
   type: string;
+  ref?: number;
   room?: string;
   seq?: number;
   sender?: string;
   payload?: string;
   code?: string;
+  message?: string;
 }
 
 /** Whether `work` settled within `ms` (its timer is cleared either way, so nothing is kept alive). */
@@ -93,6 +95,12 @@ export class Receiver {
   onTrouble: (reason: string) => void = () => {};
   private readonly acked = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  /** Submits over this stream awaiting their answer, by ref. */
+  private readonly answers = new Map<
+    number,
+    { resolve: (seq: number) => void; reject: (e: Error) => void }
+  >();
+  private nextRef = 1;
 
   private readonly ready: Promise<void>;
 
@@ -110,7 +118,17 @@ export class Receiver {
       if (frame.type === 'message' && frame.room !== undefined && frame.seq !== undefined) {
         this.ack(frame.room, frame.seq);
       }
+      if (frame.type === 'submitted' && frame.ref !== undefined) {
+        const answer = this.answers.get(frame.ref);
+        this.answers.delete(frame.ref);
+        return answer?.resolve(frame.seq ?? Number.NaN);
+      }
       if (frame.type === 'error') {
+        const answer = frame.ref === undefined ? undefined : this.answers.get(frame.ref);
+        if (answer) {
+          this.answers.delete(frame.ref!);
+          return answer.reject(new Error(`submit refused: ${frame.code} ${frame.message ?? ''}`));
+        }
         refused(new Error(`parley setup: stream refused: ${data.toString()}`));
         this.onTrouble(`stream error ${frame.code}`);
       }
@@ -146,6 +164,18 @@ export class Receiver {
     return receiver;
   }
 
+  /**
+   * Submits `payload` to `room` over this stream (a `submit` frame); resolves with the sequence number the
+   * provider gave it once stored durably (its `submitted` answer).
+   */
+  submit(room: string, payload: string, clientId: string): Promise<number> {
+    const ref = this.nextRef++;
+    return new Promise<number>((resolve, reject) => {
+      this.answers.set(ref, { resolve, reject });
+      this.ws.send(JSON.stringify({ type: 'submit', ref, room, payload, clientId }));
+    });
+  }
+
   private ack(room: string, seq: number): void {
     this.acked.set(room, Math.max(seq, this.acked.get(room) ?? 0));
     this.timer ??= setTimeout(() => {
@@ -159,6 +189,8 @@ export class Receiver {
   async close(): Promise<void> {
     clearTimeout(this.timer);
     this.onTrouble = () => {};
+    for (const answer of this.answers.values()) answer.reject(new Error('stream closed'));
+    this.answers.clear();
     if (this.ws.readyState === WebSocket.CLOSED) return;
     const closed = new Promise<void>((resolve) => this.ws.once('close', () => resolve()));
     this.ws.close();

@@ -1,8 +1,8 @@
 // Parley as a system under test of the federation part: providers a.localhost and b.localhost as `parley serve`
 // processes (SQLite in temporary folders, signed federation over loopback through static peer maps), alice@a and
 // bob@b in a direct MLS room set up with the SDK (request, consent), then raw traffic on the same two devices:
-// alice's device submits opaque payloads the size of a real SDK ciphertext over HTTP to a (the room's hub), bob's
-// device receives them on its WebSocket stream from b and acknowledges them as the SDK does. The servers never
+// alice's device submits opaque payloads the size of a real SDK ciphertext over its WebSocket stream to a (the
+// room's hub), bob's device receives them on its stream from b and acknowledges them as the SDK does. The servers never
 // decrypt, so raw bytes are what they see.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { nodeEnvironment } from '@parley/sdk/node';
 import { freePort, type ProcessProvider, processStorage, spawnProvider } from '@parley/testing';
 import type { DeliveryRun, DeliverySystem, RunLimits, SystemInfo } from './delivery.ts';
 import { WindowedRun } from './delivery.ts';
-import { ACK_FLUSH_MS, Connections, Receiver, until, within } from './parleyDevices.ts';
+import { ACK_FLUSH_MS, Receiver, until, within } from './parleyDevices.ts';
 
 const PASSWORD = 'correct horse battery';
 const TEXT = 'hello bob'; // the SDK message whose ciphertext sets the payload size
@@ -46,19 +46,16 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
   let receiver: Receiver | undefined;
   /** Alice's device's own stream: it gets the echo of what it sent and acknowledges it, as the SDK does. */
   let echo: Receiver | undefined;
-  let connections: Connections | undefined;
   let urlA = '';
   let room = '';
-  let token = '';
   let payloadBytes = 0;
   let stray: string | undefined;
 
+  /** Alice's device submits over its own stream (a `submit` frame), as a connected device does. */
   async function submit(payload: string, clientId: string): Promise<number> {
-    if (!connections) throw new Error('parley: submit before setup');
-    const body = JSON.stringify({ payload, clientId });
-    const answer = await connections.request('POST', `/v1/rooms/${room}/messages`, body, token);
-    const seq = answer.status === 201 ? (JSON.parse(answer.text) as { seq?: unknown }).seq : undefined;
-    if (typeof seq !== 'number') throw new Error(`submit answered ${answer.status}: ${answer.text}`);
+    if (!echo) throw new Error('parley: submit before setup');
+    const seq = await echo.submit(room, payload, clientId);
+    if (!Number.isInteger(seq)) throw new Error(`submit answered without a sequence number`);
     return seq;
   }
 
@@ -80,7 +77,6 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
       start('b.localhost', portB, peersOf.b, b),
     ]);
     urlA = a.process.url;
-    connections = new Connections(urlA);
     const urlB = b.process.url;
 
     // The room, the MLS group and bob's consent, made the way a user makes them.
@@ -117,7 +113,6 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
     const aliceAccount = await stores.alice.account();
     const bobAccount = await stores.bob.account();
     if (!aliceAccount || !bobAccount) throw new Error('parley setup: the SDK stored no account');
-    token = aliceAccount.token;
     echo = await Receiver.open(urlA, aliceAccount.token);
     receiver = await Receiver.open(urlB, bobAccount.token);
     // Everything before this marker (the SDK's own traffic) arrives first and is acknowledged, not counted.
@@ -136,10 +131,11 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
           '(RFC 9421) over loopback, static peer map. The room is a direct MLS room made with the SDK (bob ' +
           'accepted the request); the measured traffic is raw.',
         `Parley payload: ${payloadBytes} bytes, the size of the SDK ciphertext of "${TEXT}" (MLS ` +
-          'PrivateMessage of MIMI content), base64 in JSON. Alice’s device submits over HTTP/1.1 keep-alive ' +
-          'to a, the room’s hub, one connection per submit in flight (opened before the clock starts); ' +
-          'bob’s device receives on its WebSocket stream from b. Both devices keep their streams open and ' +
-          `acknowledge every ${ACK_FLUSH_MS} ms, as the SDK does (alice’s gets the echo of what it sent).`,
+          'PrivateMessage of MIMI content), base64 in JSON. Alice’s device submits over its WebSocket stream ' +
+          'to a, the room’s hub (`submit` frames, each answered by `submitted` once stored durably); bob’s ' +
+          'device receives on its stream from b. Both devices acknowledge every ' +
+          `${ACK_FLUSH_MS} ms, as the SDK does (alice’s gets the echo of what it sent). In flight = submitted ` +
+          'and not yet at bob’s device, as for Prosody.',
       ],
       details: {
         payloadBytes,
@@ -153,8 +149,7 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
 
   async function send(n: number, inFlight: number): Promise<DeliveryRun> {
     const rx = receiver;
-    const link = connections;
-    if (!rx || !link) throw new Error('parley: send before setup');
+    if (!rx) throw new Error('parley: send before setup');
     if (stray) throw new Error(`parley: ${stray}`);
     const runId = randomBytes(4).readUInt32BE(0);
     const filler = randomBytes(payloadBytes);
@@ -163,7 +158,8 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
       filler.writeUInt32BE(i, 4);
       return filler.toString('base64');
     });
-    await link.warm(inFlight);
+    /** Frees message i's place in the window once bob has it. */
+    const landed: (() => void)[] = new Array(n);
     const run = new WindowedRun(n, inFlight, options.limits);
     rx.onTrouble = (reason) => run.fail(reason);
     if (echo) echo.onTrouble = (reason) => run.fail(`alice's ${reason}`);
@@ -177,9 +173,16 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
       if (f.payload !== payloads[index]) return run.fail(`message ${index} garbled`);
       if (f.sender !== 'alice@a.localhost') return run.fail(`message ${index} from ${f.sender}`);
       run.arrived(index, f.seq);
+      landed[index]?.();
     };
     try {
-      return await run.drive((i) => submit(payloads[i]!, `bench-${runId}-${i}`));
+      return await run.drive(async (i) => {
+        const arrival = new Promise<void>((resolve) => {
+          landed[i] = resolve;
+        });
+        run.answered(i, await submit(payloads[i]!, `bench-${runId}-${i}`));
+        await arrival;
+      });
     } finally {
       // Nothing may arrive between runs; anything that does fails the next run.
       rx.onFrame = (f) => {
@@ -192,8 +195,6 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
     await Promise.all([receiver?.close(), echo?.close()]);
     receiver = undefined;
     echo = undefined;
-    connections?.close();
-    connections = undefined;
     // Followers first would leave a's outbox retrying; both stop in parallel, each bounded.
     const stopped = await Promise.allSettled(providers.map(stop));
     providers.length = 0;

@@ -162,7 +162,7 @@ export function prosodySystem(options: ProsodyOptions): DeliverySystem {
     });
     const stanzas = bodies.map((body, i) => message(`${runId}-${i}`, body));
     /** Frees message i's place in the window once bob has it. */
-    const landed: ((order: number) => void)[] = new Array(n);
+    const landed: (() => void)[] = new Array(n);
     const run = new WindowedRun(n, inFlight, options.limits);
     tx.onTrouble = (reason) => run.fail(`alice's ${reason}`);
     rx.onTrouble = (reason) => run.fail(`bob's ${reason}`);
@@ -182,12 +182,12 @@ export function prosodySystem(options: ProsodyOptions): DeliverySystem {
       if (body !== bodies[index]) return run.fail(`message ${index} garbled`);
       if (el.attrs.from?.split('/')[0] !== ALICE) return run.fail(`message ${index} from ${el.attrs.from}`);
       run.arrived(index, index);
-      landed[index]?.(index);
+      landed[index]?.();
     };
     try {
       return await run.drive(
         (i) =>
-          new Promise<number>((resolve) => {
+          new Promise<void>((resolve) => {
             landed[i] = resolve;
             tx.send(stanzas[i]!);
           }),

@@ -10,7 +10,7 @@ import type { Part, PartOptions, PartResult, Table } from '../part.ts';
 
 interface Plan {
   messages: number; // per run
-  windows: number[]; // submits outstanding at a time
+  windows: number[]; // messages sent and not yet delivered, at a time
   reps: number; // runs per setting and window
   warmUp: number; // untimed messages (window 100) per setting before the first run
 }
@@ -104,7 +104,7 @@ function table(modes: Mode[], plan: Plan, info: SystemInfo, quick: boolean): Tab
         'the provider answers the submit or a peer’s notify, and before it forwards) or OFF (never fsynced; a ' +
         'power loss or OS crash may lose or corrupt acknowledged messages, a process crash does not).',
       `The same workload on both: ${plan.messages.toLocaleString('en-US')} messages a run, with 1 and with 100 ` +
-        `submits in flight, ${plan.reps} run(s) each; both pairs run side by side and their runs alternate ` +
+        `messages in flight (sent, not yet at bob), ${plan.reps} run(s) each; both pairs run side by side and their runs alternate ` +
         '(FULL then OFF for each window, in every repetition), so drift on the shared machine hits both.' +
         (plan.warmUp > 0 ? ` ${plan.warmUp} untimed messages (window 100) on each pair first.` : ''),
       'messages/s = messages ÷ (last arrival on bob’s device − first submit start); latency = submit start on ' +
@@ -174,7 +174,7 @@ async function run({ quick }: PartOptions): Promise<PartResult> {
 export const durability: Part = {
   name: 'durability',
   description:
-    'The federation part’s delivery run (alice@a → bob@b, 1 and 100 submits in flight) on providers with ' +
+    'The federation part’s delivery run (alice@a → bob@b, 1 and 100 messages in flight) on providers with ' +
     'SQLite synchronous=FULL (shipped) and with synchronous=OFF, side by side: messages/s, p50/p99 latency ' +
     'and the FULL ÷ OFF ratio, the price of never losing an acknowledged message.',
   run,

@@ -197,14 +197,13 @@ function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean
     ],
     rows,
     notes: [
-      'in flight = submits outstanding at a time on the sender (1: the next submit starts when the previous one ' +
-        'is answered; 100: a window of 100). messages/s = messages ÷ (last arrival on the receiving device − ' +
-        'first submit start). Latency = submit start on a → arrival on bob’s device stream from b, per message; ' +
-        'p50/p99/max are taken within a run, then min/median/max over runs. Submit answered = submit start → ' +
-        'the sender’s provider’s answer (stored durably).',
-      'Latency that grows through a run, far above the answer time, is a queue building between the providers ' +
-        '(the sender’s provider accepts faster than the follower applies): it then depends on the run’s length. ' +
-        'The JSON has, per run, the median latency of each tenth of the messages in submit order.',
+      'in flight = messages sent and not yet arrived at bob’s device, for every system (1: the next message ' +
+        'is sent when the previous one arrived; 100: a window of 100). messages/s = messages ÷ (last arrival on ' +
+        'the receiving device − first submit start). Latency = submit start on a → arrival on bob’s device ' +
+        'stream from b, per message; p50/p99/max are taken within a run, then min/median/max over runs. Submit ' +
+        'answered = submit start → the sender’s provider’s answer (stored durably).',
+      'The JSON has, per run, the median latency of each tenth of the messages in submit order (a rising line ' +
+        'would be a queue building up).',
       `Each run checks that every message arrived exactly once, in the order its sender’s server gave it, with ` +
         `its bytes intact; any loss, duplicate, reordering or stall fails the part. ` +
         (plan.warmUp > 0 ? `One untimed warm-up of ${plan.warmUp} messages (window 100) first. ` : '') +
@@ -213,10 +212,8 @@ function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean
         ? [
             'Parley ÷ Prosody = Parley’s median ÷ Prosody’s median of the same figure and window, measured one ' +
               'after the other in this run (Parley first): for messages/s, 1/x means Parley delivers x times ' +
-              'fewer a second; for latency, x means Parley’s is x times longer. The windows differ: Parley’s ' +
-              'counts unanswered submits, and answered messages may queue behind them between its providers; ' +
-              'Prosody’s counts every message not yet at bob. At 100 in flight the latencies therefore compare ' +
-              'queue lengths more than servers; messages/s compares like with like.',
+              'fewer a second; for latency, x means Parley’s is x times longer. Both windows count the same ' +
+              'thing (sent, not yet at bob), so at 100 in flight latency is about 100 ÷ messages/s for both.',
           ]
         : []),
       ...notes,
