@@ -1,12 +1,15 @@
 /**
  * The embedded default: SQLite through better-sqlite3 in WAL mode, one file in the provider's data folder.
- * Commits are `synchronous=FULL` unless told otherwise, so an acknowledged write survives a crash or power loss.
+ * Commits are durable (`synchronous=FULL`) unless told otherwise, so an acknowledged write survives a crash or
+ * power loss; the flush happens off the event loop (durable.ts).
  */
 import { mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createSqlStorage, type Database, migrate, type Storage } from '@parley/server';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { Kysely, type SqliteDatabase } from 'kysely';
+import { type Durability, DurableSqliteDialect, LEVELS, WalFlusher } from './durable.js';
 
 export interface SqliteOptions {
   /** Database file; created with its folder when missing. */
@@ -16,15 +19,32 @@ export interface SqliteOptions {
 }
 
 export async function openSqliteStorage(options: SqliteOptions): Promise<Storage> {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const onDisk = options.path !== ':memory:';
+  if (onDisk) mkdirSync(dirname(options.path), { recursive: true });
+  const level = LEVELS[options.synchronous ?? 'FULL'];
   const sqlite = new BetterSqlite3(options.path);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  // FULL is kept by the driver, which flushes the WAL after each commit; SQLite itself flushes at checkpoints.
+  sqlite.pragma(`synchronous = ${level >= LEVELS.FULL ? 'NORMAL' : options.synchronous}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const durability: Durability = { flusher: undefined, level };
+  const db = new Kysely<Database>({
+    dialect: new DurableSqliteDialect({ database: withStatementCache(sqlite) }, durability),
+  });
   try {
     await migrate(db as Kysely<unknown>, 'sqlite');
+    if (onDisk) {
+      durability.flusher = await WalFlusher.open(`${options.path}-wal`);
+      // What migrating wrote, and the WAL file's own name in its folder, reach the disk before anything else.
+      await durability.flusher.flush();
+      const folder = await open(dirname(options.path), 'r');
+      try {
+        await folder.datasync();
+      } finally {
+        await folder.close();
+      }
+    }
   } catch (error) {
     await db.destroy();
     throw error;

@@ -1,0 +1,150 @@
+/**
+ * The SQLite driver's own flush (durable.ts): a commit at FULL returns only after the WAL was flushed; commits
+ * during a flush share the next one; reads, rollbacks and relaxed commits flush nothing; the level the app sets
+ * is the level it reads back.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { type Generated, Kysely, sql } from 'kysely';
+import { type Durability, DurableSqliteDialect, WalFlusher } from '../src/durable.js';
+import { openSqliteStorage } from '../src/index.js';
+
+/** A flusher whose flushes are counted and finish only when the test lets them. */
+class HeldFlusher {
+  started = 0;
+  private release: (() => void)[] = [];
+  flush(): Promise<void> {
+    this.started += 1;
+    return new Promise((resolve) => this.release.push(resolve));
+  }
+  finishAll(): void {
+    for (const r of this.release.splice(0)) r();
+  }
+  async close(): Promise<void> {}
+}
+
+const folder = mkdtempSync(join(tmpdir(), 'parley-durable-'));
+after(() => rmSync(folder, { recursive: true, force: true }));
+
+function database(name: string) {
+  const sqlite = new BetterSqlite3(join(folder, name));
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.exec('create table t (id integer primary key, v text)');
+  const held = new HeldFlusher();
+  const durability: Durability = { flusher: held as unknown as WalFlusher, level: 2 };
+  const db = new Kysely<{ t: { id: Generated<number>; v: string } }>({
+    dialect: new DurableSqliteDialect({ database: sqlite }, durability),
+  });
+  return { db, held, durability };
+}
+
+/** Whether `promise` settles within a few turns of the event loop. */
+async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  return settled;
+}
+
+describe('SQLite commits flushed off the event loop', () => {
+  it('answers a commit only after the WAL flush finished', async () => {
+    const { db, held } = database('commit.db');
+    const committed = db.transaction().execute((trx) => trx.insertInto('t').values({ v: 'a' }).execute());
+    assert.equal(await settlesSoon(committed), false, 'the commit waits for the flush');
+    assert.equal(held.started, 1);
+    held.finishAll();
+    await committed;
+    await db.destroy();
+  });
+
+  it('lets other queries use the connection while a flush runs', async () => {
+    const { db, held } = database('concurrent.db');
+    const first = db.transaction().execute((trx) => trx.insertInto('t').values({ v: 'a' }).execute());
+    await settlesSoon(first);
+    const read = db.selectFrom('t').selectAll().execute();
+    assert.equal(await settlesSoon(read), true, 'a read is not held behind the flush');
+    assert.equal((await read).length, 1, 'and it sees the commit');
+    held.finishAll();
+    await first;
+    await db.destroy();
+  });
+
+  it('flushes an autocommit write, but not a read or a rolled back transaction', async () => {
+    const { db, held } = database('autocommit.db');
+    const write = db.insertInto('t').values({ v: 'x' }).execute();
+    await settlesSoon(write);
+    assert.equal(held.started, 1);
+    held.finishAll();
+    await write;
+    await db.selectFrom('t').selectAll().execute();
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('t').values({ v: 'y' }).execute();
+        throw new Error('changed my mind');
+      }),
+      /changed my mind/,
+    );
+    assert.equal(held.started, 1, 'neither the read nor the rollback flushed');
+    await db.destroy();
+  });
+
+  it('skips the flush while the app set synchronous off, and reads back the level it set', async () => {
+    const { db, held, durability } = database('relaxed.db');
+    await db.connection().execute(async (conn) => {
+      const before = await sql<{ synchronous: number }>`pragma synchronous`.execute(conn);
+      assert.equal(before.rows[0]?.synchronous, 2);
+      await sql`pragma synchronous = off`.execute(conn);
+      await conn.transaction().execute((trx) => trx.insertInto('t').values({ v: 'r' }).execute());
+      await sql.raw('pragma synchronous = 2').execute(conn);
+    });
+    assert.equal(held.started, 0, 'the relaxed commit was not flushed');
+    assert.equal(durability.level, 2, 'and the level is back');
+    await db.destroy();
+  });
+});
+
+describe('WalFlusher', () => {
+  it('shares flushes: callers during one get the next, never more than one queued', async () => {
+    const path = join(folder, 'shared.wal');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, 'x');
+    const flusher = await WalFlusher.open(path);
+    const handle = (flusher as unknown as { file: { datasync(): Promise<void> } }).file;
+    const real = handle.datasync.bind(handle);
+    let calls = 0;
+    handle.datasync = () => {
+      calls += 1;
+      return real();
+    };
+    await Promise.all(Array.from({ length: 20 }, () => flusher.flush()));
+    assert.ok(calls >= 1 && calls <= 2, `20 callers at once cost ${calls} flushes`);
+    await flusher.close();
+  });
+});
+
+describe('openSqliteStorage', () => {
+  it('keeps what it committed across a reopen', async () => {
+    const path = join(folder, 'store', 'parley.db');
+    const first = await openSqliteStorage({ path });
+    await first.accounts.register(
+      { handle: 'zoe', passwordHash: 'scrypt$x', createdAt: 1 },
+      { id: 'dev1', name: 'phone', tokenHash: 'h', createdAt: 1 },
+    );
+    await first.close();
+    const again = await openSqliteStorage({ path });
+    assert.ok(await again.accounts.getUser('zoe'));
+    await again.close();
+  });
+});
