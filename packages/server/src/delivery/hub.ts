@@ -19,6 +19,8 @@ export interface SubmitInput {
 
 /** Submits written in one group commit at most. */
 const MAX_GROUP = 128;
+/** Group commits written or waiting for the disk at once. */
+const BATCHES_IN_FLIGHT = 2;
 
 export type MessageListener = (message: StoredMessage, members: ReadonlySet<string>) => void;
 
@@ -38,7 +40,8 @@ export class Hub {
   private readonly hubs = new Map<string, string | null>();
   /** Submits waiting for the next group commit, and whether one is being written now. */
   private queue: { input: AppendInput; done: (r: AppendResult) => void; fail: (e: unknown) => void }[] = [];
-  private writing = false;
+  private writing = 0;
+  private scheduled = false;
   /** Told which peers were just owed something (the outbox sends it). */
   peersOwed: (domains: Iterable<string>) => void = () => {};
 
@@ -137,42 +140,49 @@ export class Hub {
   }
 
   /**
-   * Group commit: a submit that finds no write under way is written at once, alone; submits arriving while one
-   * is written are queued and written together next, in one transaction (one fsync for all of them). Each is
-   * answered only after its transaction committed. Under load this is what keeps a provider responsive.
+   * Group commit: submits are queued and written together, up to MAX_GROUP in one transaction (one flush of
+   * the disk for all of them). Each is answered only after its transaction is durable. A batch is taken one
+   * turn of the event loop after the first submit is queued (SQLite commits synchronously: without that turn,
+   * no request that arrived during a commit would have been read yet, and every batch would hold one submit).
+   * While one batch waits for the disk the next may already be written (BATCHES_IN_FLIGHT): the storage
+   * flushes them in order, so they are answered in order.
    */
   private commit(input: AppendInput): Promise<AppendResult> {
     return new Promise((done, fail) => {
       this.queue.push({ input, done, fail });
-      if (!this.writing) {
-        this.writing = true;
-        setImmediate(() => void this.write());
-      }
+      this.schedule();
     });
   }
 
-  /**
-   * SQLite commits synchronously: without a turn of the event loop between batches, no request that arrived
-   * during a commit would have been read yet, and every batch would hold one submit. `setImmediate` lets the
-   * sockets be read first, so the submits that arrived meanwhile join the next batch.
-   */
+  private schedule(): void {
+    if (this.scheduled || this.writing >= BATCHES_IN_FLIGHT || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.write();
+    });
+  }
+
   private async write(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_GROUP);
-      try {
-        const results =
-          batch.length === 1
-            ? [await this.storage.rooms.append(batch[0]!.input)]
-            : await this.storage.rooms.appendMany(batch.map((b) => b.input));
-        for (const [i, b] of batch.entries()) b.done(results[i]!);
-      } catch (error) {
-        if (batch.length === 1) batch[0]!.fail(error);
-        // One bad submit must not fail its neighbours: each is tried again alone.
-        else for (const b of batch) this.storage.rooms.append(b.input).then(b.done, b.fail);
-      }
-      if (this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    const batch = this.queue.splice(0, MAX_GROUP);
+    if (batch.length === 0) return;
+    this.writing += 1;
+    // The next batch gathers while this one is written and flushed.
+    this.schedule();
+    try {
+      const results =
+        batch.length === 1
+          ? [await this.storage.rooms.append(batch[0]!.input)]
+          : await this.storage.rooms.appendMany(batch.map((b) => b.input));
+      for (const [i, b] of batch.entries()) b.done(results[i]!);
+    } catch (error) {
+      if (batch.length === 1) batch[0]!.fail(error);
+      // One bad submit must not fail its neighbours: each is tried again alone.
+      else for (const b of batch) this.storage.rooms.append(b.input).then(b.done, b.fail);
+    } finally {
+      this.writing -= 1;
+      this.schedule();
     }
-    this.writing = false;
   }
 
   submit(input: SubmitInput) {
