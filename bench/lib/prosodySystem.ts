@@ -129,9 +129,8 @@ export function prosodySystem(options: ProsodyOptions): DeliverySystem {
           '`<message type="chat">` to bob’s bare JID; its first 8 bytes are the run id and the message’s ' +
           'index. Alice and bob are raw XMPP clients over node:net (SASL PLAIN, a bound resource, initial ' +
           'presence, TCP_NODELAY), one c2s stream each, no stream management. XMPP has no submit answer, so ' +
-          'for Prosody in flight = sent by alice and not yet arrived at bob (a window of 1 is one message end ' +
-          'to end at a time, stricter than Parley’s one unanswered submit) and there is no “submit answered” ' +
-          'row. Order: one c2s stream in, one s2s stream, one c2s stream out, processed in order (RFC 6120 ' +
+          'in flight = sent by alice and not yet arrived at bob (as for Parley) and there is no “submit ' +
+          'answered” row. Order: one c2s stream in, one s2s stream, one c2s stream out, processed in order (RFC 6120 ' +
           '§10.1), so arrivals must come in submit order in every window. The s2s connection is opened and ' +
           'dialback done by one message before any run.',
       ],

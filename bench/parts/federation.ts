@@ -246,7 +246,7 @@ export const federation: Part = {
   name: 'federation',
   description:
     'Federated delivery between two providers as processes: messages/s and end-to-end latency (p50/p99) of ' +
-    'alice@a → bob@b with 1 and 100 submits in flight, every message checked to arrive exactly once, in order; ' +
+    'alice@a → bob@b with 1 and 100 messages in flight, every message checked to arrive exactly once, in order; ' +
     'Parley next to Prosody (XMPP) federating server-to-server, as ratios.',
   run,
 };
