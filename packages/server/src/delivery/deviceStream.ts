@@ -3,8 +3,6 @@
  * pushes and catch-up reads never overlap: a live message that follows the last one sent goes straight out; any
  * gap (or a room not yet seen) is filled from storage by the pump, in order.
  */
-
-import type { Socket } from 'node:net';
 import type { ServerFrame } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../metrics.js';
@@ -32,7 +30,6 @@ export class DeviceStream {
   private pumping = false;
   private again = false;
   private closed = false;
-  private corked = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -50,32 +47,7 @@ export class DeviceStream {
 
   send(frame: ServerFrame, done?: () => void): void {
     if (this.closed) return;
-    this.write(JSON.stringify(frame), done);
-  }
-
-  /**
-   * Frames written in one turn of the event loop leave in one system call: the socket is corked at the first
-   * and uncorked once the turn's I/O is done (a group commit answers and pushes many messages at once).
-   */
-  private write(text: string, done: (() => void) | undefined): void {
-    const raw = this.raw();
-    if (raw && !this.corked) {
-      this.corked = true;
-      raw.cork();
-      setImmediate(() => this.flush());
-    }
-    this.socket.send(text, done && (() => done()));
-  }
-
-  private raw(): Socket | undefined {
-    return (this.socket as unknown as { _socket?: Socket })._socket;
-  }
-
-  /** Sends what the current turn wrote now: before the socket is cut, say, so that its close frame goes too. */
-  flush(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.raw()?.uncork();
+    this.socket.send(JSON.stringify(frame), done && (() => done()));
   }
 
   /** A message was stored in one of this device's rooms. */
@@ -97,7 +69,7 @@ export class DeviceStream {
 
   private push(message: StoredMessage, done?: () => void): void {
     this.sent.set(message.room, message.seq);
-    if (!this.closed) this.write(frameOf(this.domain, message), done);
+    if (!this.closed) this.socket.send(frameOf(this.domain, message), done && (() => done()));
     this.metrics.pushed.inc();
   }
 

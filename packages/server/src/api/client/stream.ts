@@ -124,10 +124,6 @@ export const stream: Route = (app, ctx) => {
       ctx.metrics.connections.dec();
       device.close().catch((error) => request.log.error({ err: error }, 'stream close failed'));
     });
-    // ws has queued a close frame (1009 for an oversized frame, say): it leaves before the socket is cut.
-    socket.on('error', () => {
-      device?.flush();
-      socket.terminate();
-    });
+    socket.on('error', () => socket.terminate());
   });
 };
