@@ -21,6 +21,7 @@ class Receiver {
   readonly got: { seq: number; text: string; how: 'live' | 'catch-up' }[] = [];
   private stream: StreamClient | undefined;
   private since: Record<string, number> = {};
+  private closing = false;
 
   constructor(
     readonly name: string,
@@ -32,7 +33,7 @@ class Receiver {
     this.stream = await this.device.stream(resume === 'since' ? this.since : undefined);
     let unacked = 0;
     this.stream.subscribe((frame) => {
-      if (frame.type !== 'message') return;
+      if (frame.type !== 'message' || this.closing) return;
       this.take(frame.seq, text(frame.payload), 'live');
       if (++unacked >= 25) {
         unacked = 0;
@@ -46,12 +47,14 @@ class Receiver {
     this.since[this.room] = seq;
   }
 
-  /** Acknowledges what it has, then closes. */
+  /** Acknowledges what it has, then closes; a frame arriving after its last acknowledgement is not taken. */
   async disconnect() {
+    this.closing = true;
     const last = this.since[this.room];
     if (last) this.stream?.send({ type: 'ack', acks: [{ room: this.room, seq: last }] });
     await this.stream?.close();
     this.stream = undefined;
+    this.closing = false;
   }
 
   /** Catches up over HTTP in pages before going live again. */

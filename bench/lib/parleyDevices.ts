@@ -16,6 +16,7 @@ export interface Frame {
   payload?: string;
   code?: string;
   message?: string;
+  inPlace?: boolean;
 }
 
 /** Whether `work` settled within `ms` (its timer is cleared either way, so nothing is kept alive). */
@@ -119,6 +120,9 @@ export class Receiver {
         this.ack(frame.room, frame.seq);
       }
       if (frame.type === 'submitted' && frame.ref !== undefined) {
+        // An answer in place of the message's echo is acknowledged like the message.
+        if (frame.inPlace && frame.room !== undefined && frame.seq !== undefined)
+          this.ack(frame.room, frame.seq);
         const answer = this.answers.get(frame.ref);
         this.answers.delete(frame.ref);
         return answer?.resolve(frame.seq ?? Number.NaN);

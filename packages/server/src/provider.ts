@@ -137,7 +137,16 @@ export async function createProvider(
     metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
     metrics.requestSeconds.observe({ route }, reply.elapsedTime / 1000);
   });
-  await app.register(websocket, { options: { maxPayload: config.stream.maxFrameBytes } });
+  await app.register(websocket, {
+    options: { maxPayload: config.stream.maxFrameBytes },
+    // A bad frame (too big, say) is a client's error: ws has already queued its close frame (1009) and ends the
+    // socket once that is written. The plugin's default would cut the socket at once and lose the frame; a
+    // client that does not close in turn is cut a second later.
+    errorHandler: (error, socket, request) => {
+      request.log.debug({ err: error }, 'stream closed on a bad frame');
+      setTimeout(() => socket.terminate(), 1000).unref();
+    },
+  });
   for (const route of routes) route(app, ctx);
 
   const prune = setInterval(() => {

@@ -179,8 +179,8 @@ for (const backend of backends) {
       s.send({ type: 'submit', ref: 7, room, payload: b64('over the stream'), clientId: 'ws-1' });
       const done = await s.next((f) => f.type === 'submitted' || f.type === 'error');
       assert.deepEqual(
-        { ...done, ts: 0 },
-        { type: 'submitted', ref: 7, room, seq: 1, ts: 0, duplicate: false },
+        { ...done, ts: 0, inPlace: undefined },
+        { type: 'submitted', ref: 7, room, seq: 1, ts: 0, duplicate: false, inPlace: undefined },
       );
       const stored = await alice.call('GET', `/v1/rooms/${room}/messages`);
       assert.deepEqual(texts(stored.body, room), ['over the stream']);
@@ -190,7 +190,7 @@ for (const backend of backends) {
       const again = await s.next((f) => f.type === 'submitted' || f.type === 'error');
       assert.deepEqual(
         { ...again, ts: 0 },
-        { type: 'submitted', ref: 8, room, seq: 1, ts: 0, duplicate: true },
+        { type: 'submitted', ref: 8, room, seq: 1, ts: 0, duplicate: true, inPlace: false },
       );
 
       s.send({ type: 'submit', ref: 9, room: 'aaaaaaaaaaaaaaaaaaaaaaaaaa', payload: b64('lost') });
@@ -203,6 +203,30 @@ for (const backend of backends) {
         },
         { type: 'error', ref: 9, code: 'noSuchRoom' },
       );
+    });
+
+    it('a stream up to date gets the submitted answer in place of its own message, in order', async () => {
+      const room = await alice.createRoom(['bob']);
+      const s = await stream(alice);
+      await alice.submit(room, 'first, over HTTP');
+      await s.next(isMessage(room, 1));
+      s.send({ type: 'submit', ref: 1, room, payload: b64('second, over the stream'), clientId: 'ip-1' });
+      const answer = await s.next((f) => f.type === 'submitted' || f.type === 'error');
+      assert.deepEqual(
+        { ...answer, ts: 0 },
+        { type: 'submitted', ref: 1, room, seq: 2, ts: 0, duplicate: false, inPlace: true },
+      );
+      await alice.submit(room, 'third, over HTTP');
+      await s.next(isMessage(room, 3));
+      // The stream went 1, answer for 2, 3: the second message itself was never sent back.
+      const order = s.frames
+        .filter((f) => (f.type === 'message' || f.type === 'submitted') && f.room === room)
+        .map((f) => `${f.type}:${(f as { seq: number }).seq}`);
+      assert.deepEqual(order, ['message:1', 'submitted:2', 'message:3']);
+      // bob's devices, and a resumed stream of alice's, still get it as a message.
+      const later = await stream(alice, { [room]: 1 });
+      await later.next(isMessage(room, 2));
+      assert.deepEqual(received(later, room).slice(0, 1), ['second, over the stream']);
     });
 
     it("bob's stream stops receiving a room once alice removes him", async () => {

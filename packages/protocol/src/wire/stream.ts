@@ -42,6 +42,15 @@ export type ClientFrame = Static<typeof ClientFrame>;
 export type ServerFrame =
   | { type: 'ready'; device: string; user: string }
   | ({ type: 'message' } & MessageView)
-  | { type: 'submitted'; ref: number; room: string; seq: number; ts: number; duplicate: boolean }
+  | {
+      type: 'submitted';
+      ref: number;
+      room: string;
+      seq: number;
+      ts: number;
+      duplicate: boolean;
+      /** The answer stands for the message in the stream's order: it is not sent back as a `message`. */
+      inPlace: boolean;
+    }
   | { type: 'pong' }
   | { type: 'error'; ref?: number; code: string; message: string };

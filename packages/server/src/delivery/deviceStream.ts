@@ -3,6 +3,7 @@
  * pushes and catch-up reads never overlap: a live message that follows the last one sent goes straight out; any
  * gap (or a room not yet seen) is filled from storage by the pump, in order.
  */
+import type { Socket } from 'node:net';
 import type { ServerFrame } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../metrics.js';
@@ -30,6 +31,7 @@ export class DeviceStream {
   private pumping = false;
   private again = false;
   private closed = false;
+  private corked = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -47,7 +49,50 @@ export class DeviceStream {
 
   send(frame: ServerFrame, done?: () => void): void {
     if (this.closed) return;
-    this.socket.send(JSON.stringify(frame), done && (() => done()));
+    this.write(JSON.stringify(frame), done);
+  }
+
+  /**
+   * Frames written in one turn of the event loop leave in one system call: the socket is corked at the turn's
+   * first frame and uncorked once the turn's I/O is done (a group commit answers and pushes many at once).
+   */
+  private write(text: string, done: (() => void) | undefined): void {
+    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
+    if (raw && !this.corked) {
+      this.corked = true;
+      raw.cork();
+      setImmediate(() => {
+        this.corked = false;
+        raw.uncork();
+      });
+    }
+    this.socket.send(text, done && (() => done()));
+  }
+
+  /**
+   * A message this stream submitted was stored. If the stream is up to date in its room, the `submitted`
+   * answer takes the message's place in the stream (`inPlace`: the device has it and acknowledges its seq like
+   * a message's) and the message is not sent back. Otherwise the message comes in order like any other and
+   * the answer follows apart; answers false then.
+   */
+  answer(ref: number, message: StoredMessage): boolean {
+    if (this.closed) return false;
+    const last = this.sent.get(message.room);
+    if (this.pumping || last !== message.seq - 1 || this.socket.bufferedAmount >= HIGH_WATER_BYTES) {
+      this.deliver(message);
+      return false;
+    }
+    this.sent.set(message.room, message.seq);
+    this.send({
+      type: 'submitted',
+      ref,
+      room: message.room,
+      seq: message.seq,
+      ts: message.ts,
+      duplicate: false,
+      inPlace: true,
+    });
+    return true;
   }
 
   /** A message was stored in one of this device's rooms. */
@@ -69,7 +114,7 @@ export class DeviceStream {
 
   private push(message: StoredMessage, done?: () => void): void {
     this.sent.set(message.room, message.seq);
-    if (!this.closed) this.socket.send(frameOf(this.domain, message), done && (() => done()));
+    if (!this.closed) this.write(frameOf(this.domain, message), done);
     this.metrics.pushed.inc();
   }
 

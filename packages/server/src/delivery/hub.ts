@@ -15,6 +15,14 @@ export interface SubmitInput {
   deviceId: string;
   payload: Uint8Array;
   clientId?: string;
+  /** The device stream the submit came over, if any: it is answered in place of its echo (see streams.ts). */
+  origin?: SubmitOrigin;
+}
+
+/** A stream submit: the stream it came over, and how that stream is told the message was stored. */
+export interface SubmitOrigin {
+  stream: unknown;
+  answer: (message: StoredMessage) => void;
 }
 
 /** Submits written in one group commit at most. */
@@ -22,7 +30,11 @@ const MAX_GROUP = 128;
 /** Group commits written or waiting for the disk at once. */
 const BATCHES_IN_FLIGHT = 2;
 
-export type MessageListener = (message: StoredMessage, members: ReadonlySet<string>) => void;
+export type MessageListener = (
+  message: StoredMessage,
+  members: ReadonlySet<string>,
+  origin?: SubmitOrigin,
+) => void;
 
 /** The providers (other than this one) with a member among `members`, and those a Welcome is addressed to. */
 function peersOf(members: Iterable<string>, messages: StoredMessage[]): Set<string> {
@@ -209,7 +221,7 @@ export class Hub {
       const members = await this.membersOf(input.room);
       // Other providers first: their transaction is under way while this one pushes to its own devices.
       this.peersOwed(peersOf(members, []));
-      for (const listener of this.listeners) listener(result.message, members);
+      for (const listener of this.listeners) listener(result.message, members, input.origin);
     }
     return result;
   }

@@ -14,10 +14,15 @@ export class StreamRegistry {
 
   constructor(hub: Hub, storage: Storage, onError: (error: unknown) => void) {
     this.acks = new AckWriter(storage, onError);
-    hub.onMessage((message, members) => {
+    hub.onMessage((message, members, origin) => {
       for (const handle of members) {
         const streams = this.byUser.get(handle);
-        if (streams) for (const stream of streams) stream.deliver(message);
+        if (!streams) continue;
+        // The stream that submitted the message is answered instead of sent it back (DeviceStream.answer).
+        for (const stream of streams) {
+          if (stream === origin?.stream) origin.answer(message);
+          else stream.deliver(message);
+        }
       }
     });
   }

@@ -87,7 +87,9 @@ export const stream: Route = (app, ctx) => {
         case 'ping':
           current.send({ type: 'pong' });
           return;
-        case 'submit':
+        case 'submit': {
+          // Answered in the stream's order when the message is stored (DeviceStream.answer), else here.
+          let answered = false;
           ctx.hub
             .submit({
               room: frame.room,
@@ -95,8 +97,15 @@ export const stream: Route = (app, ctx) => {
               deviceId: current.deviceId,
               payload: decodeBase64(frame.payload),
               ...(frame.clientId === undefined ? {} : { clientId: frame.clientId }),
+              origin: {
+                stream: current,
+                answer: (message) => {
+                  answered = current.answer(frame.ref, message);
+                },
+              },
             })
-            .then(({ message, duplicate }) =>
+            .then(({ message, duplicate }) => {
+              if (answered) return;
               current.send({
                 type: 'submitted',
                 ref: frame.ref,
@@ -104,14 +113,16 @@ export const stream: Route = (app, ctx) => {
                 seq: message.seq,
                 ts: message.ts,
                 duplicate,
-              }),
-            )
+                inPlace: false,
+              });
+            })
             .catch((error: unknown) => {
               if (error instanceof ApiError) return sendError(socket, error.code, error.message, frame.ref);
               request.log.error({ err: error }, 'stream submit failed');
               sendError(socket, 'internal', 'The message was not stored; send it again.', frame.ref);
             });
           return;
+        }
         case 'auth':
           return sendError(socket, 'badRequest', 'Already authenticated.');
       }
@@ -124,6 +135,6 @@ export const stream: Route = (app, ctx) => {
       ctx.metrics.connections.dec();
       device.close().catch((error) => request.log.error({ err: error }, 'stream close failed'));
     });
-    socket.on('error', () => socket.terminate());
+    // Errors (a bad frame closes the socket with 1009, say) are handled where the websocket plugin is set up.
   });
 };
