@@ -4,13 +4,25 @@
  */
 import type { Kysely } from 'kysely';
 import type { AppendInput, StoredMessage } from '../types.js';
-import { toMessage } from './membership.js';
+import { type Flavor, toMessage } from './membership.js';
+import { insertRows } from './rows.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
-/** Rows per insert: 11 parameters each stays far below SQLite's and PostgreSQL's limits. */
-const ROWS_PER_INSERT = 256;
+const MESSAGE_COLUMNS = [
+  'room_id',
+  'seq',
+  'sender',
+  'device_id',
+  'client_id',
+  'kind',
+  'to_device',
+  'to_user',
+  'state',
+  'payload',
+  'ts',
+] as const;
 
 /** A batch lost a clientId race to another transaction: it is rolled back and its submits written one by one. */
 export class LostRace extends Error {
@@ -47,28 +59,25 @@ export interface NewRow {
  * Inserts the messages, skipping any whose (device, clientId) is taken; answers how many were inserted. Only
  * a hub's own submits carry a clientId, so only they can be skipped.
  */
-export async function insertMessages(trx: Db, rows: NewRow[]): Promise<number> {
-  let inserted = 0;
-  for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
-    const values = rows.slice(at, at + ROWS_PER_INSERT).map(({ message: m, clientId }) => ({
-      room_id: m.room,
-      seq: m.seq,
-      sender: m.sender,
-      device_id: m.device,
-      client_id: clientId ?? null,
-      kind: m.kind,
-      to_device: m.toDevice,
-      to_user: m.toUser ?? null,
-      state: m.state ? JSON.stringify(m.state) : null,
-      payload: m.payload,
-      ts: m.ts,
-    }));
-    const result = await trx
-      .insertInto('messages')
-      .values(values)
-      .onConflict((oc) => oc.columns(['device_id', 'client_id']).doNothing())
-      .executeTakeFirst();
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
-  }
-  return inserted;
+export async function insertMessages(trx: Db, flavor: Flavor, rows: NewRow[]): Promise<number> {
+  return insertRows(
+    trx,
+    flavor,
+    'messages',
+    MESSAGE_COLUMNS,
+    rows.map(({ message: m, clientId }) => [
+      m.room,
+      m.seq,
+      m.sender,
+      m.device,
+      clientId ?? null,
+      m.kind,
+      m.toDevice,
+      m.toUser ?? null,
+      m.state ? JSON.stringify(m.state) : null,
+      m.payload,
+      m.ts,
+    ]),
+    ' on conflict ("device_id", "client_id") do nothing',
+  );
 }

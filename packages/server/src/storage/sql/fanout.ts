@@ -7,7 +7,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { MemberRecord, StoredMessage } from '../types.js';
-import { domainOf } from './membership.js';
+import { domainOf, type Flavor } from './membership.js';
+import { insertRows, type Value } from './rows.js';
 import type { Database } from './schema.js';
 
 /** The members of other providers (their addresses only): what a submit's fan-out needs to know. */
@@ -25,6 +26,7 @@ export async function remoteMembers(
 
 export async function fanOut(
   trx: Kysely<Database>,
+  flavor: Flavor,
   messages: StoredMessage[],
   audience: Pick<MemberRecord, 'handle'>[],
   at: number,
@@ -39,19 +41,9 @@ export async function fanOut(
     if (domain) domains.add(domain);
   }
   if (domains.size === 0) return;
-  const rows = [];
+  const rows: Value[][] = [];
   for (const message of messages) {
-    for (const destination of domains) {
-      rows.push({
-        destination,
-        kind: 'notify',
-        room_id: message.room,
-        seq: message.seq,
-        device_id: null,
-        body: null,
-        created_at: at,
-      });
-    }
+    for (const destination of domains) rows.push([destination, 'notify', message.room, message.seq, at]);
   }
-  if (rows.length > 0) await trx.insertInto('outbox').values(rows).execute();
+  await insertRows(trx, flavor, 'outbox', ['destination', 'kind', 'room_id', 'seq', 'created_at'], rows);
 }

@@ -86,7 +86,7 @@ export class ReceiveBatch {
     if (this.rows.length === 0) return;
     const rows = this.rows;
     this.rows = [];
-    await insertMessages(this.trx, rows);
+    await insertMessages(this.trx, this.flavor, rows);
   }
 
   async finish(): Promise<void> {

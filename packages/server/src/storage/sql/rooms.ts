@@ -202,7 +202,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
       if (fresh.length === 0) return results;
       // The room lock does not cover the same clientId racing into another room (PostgreSQL, another node):
       // the unique index decides. The loser answers with the winner's message, and takes no sequence number.
-      const inserted = await insertMessages(trx, fresh);
+      const inserted = await insertMessages(trx, this.flavor, fresh);
       if (inserted < fresh.length) {
         if (inputs.length > 1) throw new LostRace(); // the hub writes each submit again alone
         const input = inputs[0]!;
@@ -219,6 +219,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
         await trx.updateTable('rooms').set({ last_seq: room.lastSeq }).where('id', '=', id).execute();
         await fanOut(
           trx,
+          this.flavor,
           fresh.filter((r) => r.message.room === id).map((r) => r.message),
           await remoteMembers(trx, id),
           inputs[0]!.ts,
@@ -329,7 +330,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
           .where('seq', '=', commit.seq)
           .execute();
       }
-      await fanOut(trx, stored, [...before, ...members], input.ts);
+      await fanOut(trx, this.flavor, stored, [...before, ...members], input.ts);
       return { ok: true, messages: stored, room, members };
     });
   }
