@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { signRequest, verifyResponse } from '@parley/federation';
 import type { EndpointName } from './discovery.js';
 import { endpointUrl } from './discovery.js';
-import { type PeerDirectory, readBytes } from './peers.js';
+import type { PeerDirectory } from './peers.js';
 import type { SigningKeys } from './signingKeys.js';
+import { type Answer, postBytes } from './transport.js';
 
 /** The request components every federation request is signed over (the digest is added with a body). */
 export const REQUEST_COMPONENTS = ['@method', '@target-uri', 'content-digest', 'parley-origin'] as const;
@@ -49,7 +50,7 @@ export class FederationClient {
     const base = this.options.peers.base(domain);
     if (base === undefined) return { ok: false, reason: 'unknownPeer' };
     const url = endpointUrl(base, endpoint);
-    const text = JSON.stringify(body);
+    const text = Buffer.from(JSON.stringify(body));
     const key = await this.options.keys.current();
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -72,20 +73,19 @@ export class FederationClient {
       }),
     );
 
-    let response: Response;
-    let bytes: Uint8Array | undefined;
+    let response: Answer;
     try {
-      response = await fetch(url, {
-        method: 'POST',
+      response = await postBytes(
+        new URL(url),
         headers,
-        body: text,
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.options.fetchTimeoutMs),
-      });
-      bytes = await readBytes(response, this.options.maxResponseBytes);
+        text,
+        this.options.fetchTimeoutMs,
+        this.options.maxResponseBytes,
+      );
     } catch (error) {
       return { ok: false, reason: 'unreachable', detail: (error as Error).name };
     }
+    const bytes = response.body;
     if (bytes === undefined) return { ok: false, reason: 'badResponse', detail: 'too large' };
 
     let unreachable = false;
@@ -109,7 +109,7 @@ export class FederationClient {
         : { ok: false, reason: 'badResponse', detail: verified.reason };
     }
     try {
-      const parsed = bytes.length === 0 ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as T);
+      const parsed = bytes.length === 0 ? undefined : (JSON.parse(bytes.toString('utf8')) as T);
       return { ok: true, status: response.status, body: parsed as T };
     } catch {
       return { ok: false, reason: 'badResponse', detail: 'not JSON' };
