@@ -87,4 +87,30 @@ describe('the outbox against a dead peer', () => {
     );
     assert.ok(reasons.includes('nowhere:refused'), reasons.join(', '));
   });
+
+  it('reads owed messages from memory when it has them, and from storage when it does not', async () => {
+    const store = a.provider.ctx.storage.federation;
+    const bob = await DeviceClient.register(a.url, 'bob');
+    const room = await alice.createRoom(['bob']);
+    const { seq } = await alice.submit(room, 'stored');
+    await bob.sync();
+    await store.enqueue([{ destination: 'nowhere.localhost', kind: 'notify', room, seq }], Date.now());
+    const fromStorage = (await store.due('nowhere.localhost', 10))[0]!;
+    assert.equal(new TextDecoder().decode(fromStorage.message!.payload), 'stored');
+    // What memory holds is used as it is (a marker payload shows it was not read back)...
+    const marker = { ...fromStorage.message!, payload: new TextEncoder().encode('from memory') };
+    const asked: string[] = [];
+    const known = (r: string, s: number) => {
+      asked.push(`${r}:${s}`);
+      return r === room && s === seq ? marker : undefined;
+    };
+    const fromMemory = (await store.due('nowhere.localhost', 10, known))[0]!;
+    assert.equal(fromMemory.message, marker);
+    assert.deepEqual({ ...fromMemory, message: undefined }, { ...fromStorage, message: undefined });
+    assert.deepEqual(asked, [`${room}:${seq}`]);
+    // ...and a message it lacks is read from storage.
+    const missing = (await store.due('nowhere.localhost', 10, () => undefined))[0]!;
+    assert.equal(new TextDecoder().decode(missing.message!.payload), 'stored');
+    await store.delivered([fromStorage.id]);
+  });
 });

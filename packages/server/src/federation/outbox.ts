@@ -11,7 +11,7 @@ import { CircuitBreaker, retryDelay } from '@parley/federation';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ProviderConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
-import type { OutboxEntry, OutboxKind, Storage } from '../storage/types.js';
+import type { KnownMessage, OutboxEntry, OutboxKind, Storage, StoredMessage } from '../storage/types.js';
 import type { FederationClient } from './client.js';
 import type { EndpointName } from './discovery.js';
 import { notifyItem } from './wire.js';
@@ -42,6 +42,9 @@ function bySize(entries: OutboxEntry[]): OutboxEntry[] {
   return entries;
 }
 
+/** Messages stored lately, kept so that sending them needs no read of their payloads. */
+const RECENT_MESSAGES = 10_000;
+
 interface Lane {
   running: boolean;
   again: boolean;
@@ -56,6 +59,8 @@ export class Outbox {
   private readonly breaker: CircuitBreaker;
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
+  private readonly recent = new Map<string, StoredMessage>();
+  private readonly known: KnownMessage = (room, seq) => this.recent.get(`${room}\n${seq}`);
 
   constructor(
     private readonly storage: Storage,
@@ -67,6 +72,16 @@ export class Outbox {
   ) {
     const f = config.federation;
     this.breaker = new CircuitBreaker({ openMs: f.retryCapMs, maxOpenMs: f.retryCapMs, now });
+  }
+
+  /**
+   * A message the hub just stored, as stored. Application messages only: whatever else (commits with their
+   * room state, Welcomes) is read back from storage when it is sent.
+   */
+  remember(message: StoredMessage): void {
+    if (message.kind !== 'application' || message.state || message.toUser) return;
+    this.recent.set(`${message.room}\n${message.seq}`, message);
+    if (this.recent.size > RECENT_MESSAGES) this.recent.delete(this.recent.keys().next().value!);
   }
 
   /** Resumes every destination that has items (after a restart). */
@@ -134,7 +149,7 @@ export class Outbox {
     const batch = this.config.federation.batchSize;
     while (!this.stopped) {
       lane.again = false;
-      const due = await this.storage.federation.due(destination, batch);
+      const due = await this.storage.federation.due(destination, batch, this.known);
       if (due.length === 0) return;
       // One transaction carries items of one kind: the longest run of the oldest item's kind.
       const kind = due[0]!.kind;

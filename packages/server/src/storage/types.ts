@@ -303,11 +303,17 @@ export interface ConsentRequest {
   at: number;
 }
 
+/** A message by room and sequence number, if the caller still holds it exactly as stored. */
+export type KnownMessage = (room: string, seq: number) => StoredMessage | undefined;
+
 export interface FederationStore {
   /** Adds items to the outbox, each addressed to one peer; returns their ids in order. */
   enqueue(items: NewOutboxItem[], at: number): Promise<number[]>;
-  /** The oldest items owed to `destination`, in the order they were queued. */
-  due(destination: string, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * The oldest items owed to `destination`, in the order they were queued. `known` may hand over messages
+   * still in memory, so that their payloads need not be read back; any item it does not know is read.
+   */
+  due(destination: string, limit: number, known?: KnownMessage): Promise<OutboxEntry[]>;
   /** Peers something is owed to. */
   destinations(): Promise<string[]>;
   /** Items the peer acknowledged: gone from the outbox. */

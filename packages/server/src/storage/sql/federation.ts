@@ -9,6 +9,7 @@ import type {
   ConsentRequest,
   ConsentState,
   FederationStore,
+  KnownMessage,
   NewOutboxItem,
   OutboxEntry,
   OutboxKind,
@@ -73,7 +74,43 @@ export class SqlFederation implements FederationStore {
     });
   }
 
-  async due(destination: string, limit: number): Promise<OutboxEntry[]> {
+  async due(destination: string, limit: number, known?: KnownMessage): Promise<OutboxEntry[]> {
+    if (known) {
+      // The items alone; their messages from memory. One unknown message and everything is read joined.
+      const items = await this.db
+        .selectFrom('outbox')
+        .select([
+          'id',
+          'destination',
+          'kind',
+          'room_id',
+          'seq',
+          'device_id',
+          'body',
+          'created_at',
+          'attempts',
+        ])
+        .where('destination', '=', destination)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      const entries: OutboxEntry[] = [];
+      for (const r of items) {
+        const message = r.room_id === null || r.seq === null ? undefined : known(r.room_id, Number(r.seq));
+        if (r.room_id !== null && !message) return this.due(destination, limit);
+        entries.push({
+          id: Number(r.id),
+          destination: r.destination,
+          kind: r.kind as OutboxKind,
+          device: r.device_id,
+          body: r.body && new Uint8Array(r.body),
+          createdAt: Number(r.created_at),
+          attempts: Number(r.attempts),
+          ...(message ? { message } : {}),
+        });
+      }
+      return entries;
+    }
     const rows = await this.db
       .selectFrom('outbox as o')
       .leftJoin('messages as m', (j) => j.onRef('m.room_id', '=', 'o.room_id').onRef('m.seq', '=', 'o.seq'))
