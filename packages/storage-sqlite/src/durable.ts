@@ -6,7 +6,10 @@
  * flushing it; checkpoints flush the WAL before copying it and the database after), and after every commit
  * that must be durable this driver flushes the WAL file itself with `fdatasync` on libuv's thread pool, and
  * only then lets the commit's caller go on. Commits that arrive while a flush runs share the next one (group
- * fsync). The connection is released before the flush, so other queries run while the disk works.
+ * fsync). The connection is released before the flush, so other queries run while the disk works; but whatever
+ * they read is handed to their callers only once the flush under way has finished, so that nothing a crash of
+ * the machine could still take back leaves the process (a message pushed to a device or sent to a peer before
+ * its commit is on the disk could otherwise come back with another message under its sequence number).
  *
  * What is durable is unchanged: a caller told "committed" has its commit on the disk, as with FULL. The level
  * the app asked for is kept per connection: `pragma synchronous = off` (see the server's relaxed.ts) makes the
@@ -110,6 +113,8 @@ class DurableDriver implements Driver {
   inTransaction = false;
   /** A write of this use of the connection must reach the disk before the user goes on. */
   private owed = false;
+  /** While a durable commit is not yet on the disk: the flush that will put every one so far there. */
+  private unflushed: Promise<void> | undefined;
   private connection: LevelKeepingConnection | undefined;
 
   constructor(
@@ -152,11 +157,21 @@ class DurableDriver implements Driver {
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    const owed = this.owed;
+    const flusher = this.durability.flusher;
+    if (this.owed && flusher) {
+      const flushed = flusher.flush();
+      this.unflushed = flushed;
+      const settled = () => {
+        if (this.unflushed === flushed) this.unflushed = undefined;
+      };
+      flushed.then(settled, settled);
+    }
     this.owed = false;
+    // This use's commit, or another's that it may have read, is on the disk before the user goes on.
+    const waitFor = this.unflushed;
+    // Released first: others use the connection while the disk flushes.
     await this.inner.releaseConnection(this.raw(connection));
-    // Released first: others use the connection while the disk flushes this user's commit.
-    if (owed) await this.durability.flusher?.flush();
+    if (waitFor) await waitFor;
   }
 
   async destroy(): Promise<void> {

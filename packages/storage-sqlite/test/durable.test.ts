@@ -1,7 +1,7 @@
 /**
  * The SQLite driver's own flush (durable.ts): a commit at FULL returns only after the WAL was flushed; commits
- * during a flush share the next one; reads, rollbacks and relaxed commits flush nothing; the level the app sets
- * is the level it reads back.
+ * during a flush share the next one; a read is answered only once the commits it may see are flushed; reads,
+ * rollbacks and relaxed commits flush nothing; the level the app sets is the level it reads back.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -69,15 +69,37 @@ describe('SQLite commits flushed off the event loop', () => {
     await db.destroy();
   });
 
-  it('lets other queries use the connection while a flush runs', async () => {
+  it('lets other queries run while a flush runs, but answers them only after it', async () => {
     const { db, held } = database('concurrent.db');
     const first = db.transaction().execute((trx) => trx.insertInto('t').values({ v: 'a' }).execute());
     await settlesSoon(first);
-    const read = db.selectFrom('t').selectAll().execute();
-    assert.equal(await settlesSoon(read), true, 'a read is not held behind the flush');
-    assert.equal((await read).length, 1, 'and it sees the commit');
+    let ran = false;
+    const read = db
+      .selectFrom('t')
+      .selectAll()
+      .execute()
+      .then((rows) => {
+        ran = true;
+        return rows;
+      });
+    // The read ran (the next write finds the connection free) but is held: it saw a commit not yet on disk.
+    const second = db.insertInto('t').values({ v: 'b' }).execute();
+    assert.equal(
+      await settlesSoon(read),
+      false,
+      'a read that may see an unflushed commit waits for the flush',
+    );
+    assert.equal(ran, false);
+    assert.equal(held.started, 2, 'the second write queued its own flush meanwhile');
     held.finishAll();
     await first;
+    assert.equal((await read).length, 1, 'and it saw the first commit');
+    await new Promise((r) => setImmediate(r));
+    held.finishAll();
+    await second;
+    const after = db.selectFrom('t').selectAll().execute();
+    assert.equal(await settlesSoon(after), true, 'with everything on disk, a read is not held');
+    assert.equal((await after).length, 2);
     await db.destroy();
   });
 
