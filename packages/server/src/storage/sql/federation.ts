@@ -75,95 +75,45 @@ export class SqlFederation implements FederationStore {
   }
 
   async due(destination: string, limit: number, known?: KnownMessage): Promise<OutboxEntry[]> {
-    if (known) {
-      // The items alone; their messages from memory. One unknown message and everything is read joined.
-      const items = await this.db
-        .selectFrom('outbox')
-        .select([
-          'id',
-          'destination',
-          'kind',
-          'room_id',
-          'seq',
-          'device_id',
-          'body',
-          'created_at',
-          'attempts',
-        ])
-        .where('destination', '=', destination)
-        .orderBy('id')
-        .limit(limit)
-        .execute();
-      const entries: OutboxEntry[] = [];
-      for (const r of items) {
-        const message = r.room_id === null || r.seq === null ? undefined : known(r.room_id, Number(r.seq));
-        if (r.room_id !== null && !message) return this.due(destination, limit);
-        entries.push({
-          id: Number(r.id),
-          destination: r.destination,
-          kind: r.kind as OutboxKind,
-          device: r.device_id,
-          body: r.body && new Uint8Array(r.body),
-          createdAt: Number(r.created_at),
-          attempts: Number(r.attempts),
-          ...(message ? { message } : {}),
-        });
-      }
-      return entries;
-    }
-    const rows = await this.db
-      .selectFrom('outbox as o')
-      .leftJoin('messages as m', (j) => j.onRef('m.room_id', '=', 'o.room_id').onRef('m.seq', '=', 'o.seq'))
-      .select([
-        'o.id',
-        'o.destination',
-        'o.kind',
-        'o.device_id',
-        'o.body',
-        'o.created_at',
-        'o.attempts',
-        'm.room_id as m_room',
-        'm.seq as m_seq',
-        'm.sender',
-        'm.device_id as m_device',
-        'm.client_id',
-        'm.kind as m_kind',
-        'm.to_device',
-        'm.to_user',
-        'm.payload',
-        'm.ts',
-        'm.state',
-      ])
-      .where('o.destination', '=', destination)
-      .orderBy('o.id')
+    const items = await this.db
+      .selectFrom('outbox')
+      .select(['id', 'destination', 'kind', 'room_id', 'seq', 'device_id', 'body', 'created_at', 'attempts'])
+      .where('destination', '=', destination)
+      .orderBy('id')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({
-      id: Number(r.id),
-      destination: r.destination,
-      kind: r.kind as OutboxKind,
-      device: r.device_id,
-      body: r.body && new Uint8Array(r.body),
-      createdAt: Number(r.created_at),
-      attempts: Number(r.attempts),
-      ...(r.m_room !== null && r.payload !== null
-        ? {
-            message: toMessage({
-              room_id: r.m_room,
-              seq: Number(r.m_seq),
-              sender: r.sender!,
-              device_id: r.m_device!,
-              client_id: r.client_id,
-              kind: r.m_kind!,
-              to_device: r.to_device,
-              to_user: r.to_user,
-              payload: r.payload,
-              ts: Number(r.ts),
-              state: r.state,
-            }),
-          }
-        : {}),
-    }));
+    // The messages the items name: from memory when the caller holds them, else read, one query per room.
+    const messages = new Map<string, StoredMessage>();
+    const missing = new Map<string, number[]>();
+    for (const r of items) {
+      if (r.room_id === null || r.seq === null) continue;
+      const message = known?.(r.room_id, Number(r.seq));
+      if (message) messages.set(`${r.room_id}\n${r.seq}`, message);
+      else missing.set(r.room_id, [...(missing.get(r.room_id) ?? []), Number(r.seq)]);
+    }
+    for (const [room, seqs] of missing) {
+      const rows = await this.db
+        .selectFrom('messages')
+        .selectAll()
+        .where('room_id', '=', room)
+        .where('seq', 'in', seqs)
+        .execute();
+      for (const row of rows) messages.set(`${room}\n${row.seq}`, toMessage(row));
+    }
+    return items.map((r) => {
+      // A message retention already deleted is not found: the item is owed to no one any more.
+      const message = r.room_id === null ? undefined : messages.get(`${r.room_id}\n${r.seq}`);
+      return {
+        id: Number(r.id),
+        destination: r.destination,
+        kind: r.kind as OutboxKind,
+        device: r.device_id,
+        body: r.body && new Uint8Array(r.body),
+        createdAt: Number(r.created_at),
+        attempts: Number(r.attempts),
+        ...(message ? { message } : {}),
+      };
+    });
   }
 
   async destinations(): Promise<string[]> {
