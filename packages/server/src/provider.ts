@@ -96,7 +96,7 @@ export async function createProvider(
   hub.peersOwed = (domains) => {
     for (const domain of domains) outbox.kick(domain);
   };
-  hub.onMessage((message) => outbox.remember(message));
+  hub.stored = (message) => outbox.remember(message);
   const remote = new FederatedRooms(config, storage, federation.client, outbox, hub, streams, now);
   const ctx: Context = {
     config,

@@ -56,6 +56,8 @@ export class Hub {
   private scheduled = false;
   /** Told which peers were just owed something (the outbox sends it). */
   peersOwed: (domains: Iterable<string>) => void = () => {};
+  /** Told of each message submitted here once it is stored (the outbox keeps it to send). */
+  stored: (message: StoredMessage) => void = () => {};
 
   constructor(
     private readonly storage: Storage,
@@ -220,6 +222,7 @@ export class Hub {
       this.metrics.submitted.inc();
       const members = await this.membersOf(input.room);
       // Other providers first: their transaction is under way while this one pushes to its own devices.
+      this.stored(result.message);
       this.peersOwed(peersOf(members, []));
       for (const listener of this.listeners) listener(result.message, members, input.origin);
     }

@@ -75,8 +75,8 @@ export class Outbox {
   }
 
   /**
-   * A message the hub just stored, as stored. Application messages only: whatever else (commits with their
-   * room state, Welcomes) is read back from storage when it is sent.
+   * A message submitted here that the hub just stored, as stored. Application messages only: whatever else
+   * (commits with their room state, Welcomes) is read back from storage when it is sent.
    */
   remember(message: StoredMessage): void {
     if (message.kind !== 'application' || message.state || message.toUser) return;
