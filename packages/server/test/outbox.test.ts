@@ -113,4 +113,34 @@ describe('the outbox against a dead peer', () => {
     assert.equal(new TextDecoder().decode(missing.message!.payload), 'stored');
     await store.delivered([fromStorage.id]);
   });
+
+  it('sends what memory holds up to the first item it lacks (a commit may be under way), else reads it all', async () => {
+    const store = a.provider.ctx.storage.federation;
+    const room = await alice.createRoom(['bob']);
+    const seqs: number[] = [];
+    for (const text of ['one', 'two', 'three']) seqs.push((await alice.submit(room, text)).seq);
+    const ids = await store.enqueue(
+      seqs.map((seq) => ({ destination: 'later.localhost', kind: 'notify' as const, room, seq })),
+      Date.now(),
+    );
+    const read = await store.due('later.localhost', 10);
+    const bySeq = new Map(read.map((e) => [e.message!.seq, e.message!]));
+    // Memory has the first and third: the batch stops before the second.
+    const partial = await store.due('later.localhost', 10, (r, seq) =>
+      r === room && seq !== seqs[1] ? bySeq.get(seq) : undefined,
+    );
+    assert.deepEqual(
+      partial.map((e) => e.id),
+      [ids[0]],
+    );
+    // Memory lacks the oldest: everything is read from storage.
+    const whole = await store.due('later.localhost', 10, (r, seq) =>
+      r === room && seq !== seqs[0] ? bySeq.get(seq) : undefined,
+    );
+    assert.deepEqual(
+      whole.map((e) => new TextDecoder().decode(e.message!.payload)),
+      ['one', 'two', 'three'],
+    );
+    await store.delivered(ids);
+  });
 });

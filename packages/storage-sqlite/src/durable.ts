@@ -9,7 +9,9 @@
  * fsync). The connection is released before the flush, so other queries run while the disk works; but whatever
  * they read is handed to their callers only once the flush under way has finished, so that nothing a crash of
  * the machine could still take back leaves the process (a message pushed to a device or sent to a peer before
- * its commit is on the disk could otherwise come back with another message under its sequence number).
+ * its commit is on the disk could otherwise come back with another message under its sequence number). Two
+ * kinds of use are not held: relaxed bookkeeping (run at `synchronous = off`), and queries whose SQL ends with
+ * UNFLUSHED_READ, whose callers take care of it themselves (they wait with a plain query when they must).
  *
  * What is durable is unchanged: a caller told "committed" has its commit on the disk, as with FULL. The level
  * the app asked for is kept per connection: `pragma synchronous = off` (see the server's relaxed.ts) makes the
@@ -18,6 +20,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
+import { UNFLUSHED_READ } from '@parley/server';
 import {
   type CompiledQuery,
   type DatabaseConnection,
@@ -99,6 +102,8 @@ class LevelKeepingConnection implements DatabaseConnection {
     if (GET_LEVEL.test(query.sql)) {
       return { rows: [{ synchronous: this.driver.durability.level } as R] };
     }
+    if (this.driver.durability.level >= FLUSHED && !query.sql.endsWith(UNFLUSHED_READ))
+      this.driver.held = true;
     const result = await this.inner.executeQuery<R>(query);
     if (!this.driver.inTransaction && (result.numAffectedRows ?? 0n) > 0n) this.driver.wrote();
     return result;
@@ -111,6 +116,8 @@ class LevelKeepingConnection implements DatabaseConnection {
 
 class DurableDriver implements Driver {
   inTransaction = false;
+  /** This use of the connection ran a query whose result must wait for commits it may have seen. */
+  held = false;
   /** A write of this use of the connection must reach the disk before the user goes on. */
   private owed = false;
   /** While a durable commit is not yet on the disk: the flush that will put every one so far there. */
@@ -132,6 +139,7 @@ class DurableDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const raw = await this.inner.acquireConnection();
+    this.held = false;
     this.connection ??= new LevelKeepingConnection(raw, this);
     return this.connection;
   }
@@ -158,7 +166,8 @@ class DurableDriver implements Driver {
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     const flusher = this.durability.flusher;
-    if (this.owed && flusher) {
+    const owed = this.owed;
+    if (owed && flusher) {
       const flushed = flusher.flush();
       this.unflushed = flushed;
       const settled = () => {
@@ -168,7 +177,8 @@ class DurableDriver implements Driver {
     }
     this.owed = false;
     // This use's commit, or another's that it may have read, is on the disk before the user goes on.
-    const waitFor = this.unflushed;
+    const waitFor = owed || this.held ? this.unflushed : undefined;
+    this.held = false;
     // Released first: others use the connection while the disk flushes.
     await this.inner.releaseConnection(this.raw(connection));
     if (waitFor) await waitFor;

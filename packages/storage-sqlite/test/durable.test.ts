@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { UNFLUSHED_READ } from '@parley/server';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Generated, Kysely, sql } from 'kysely';
 import { type Durability, DurableSqliteDialect, WalFlusher } from '../src/durable.js';
@@ -100,6 +101,29 @@ describe('SQLite commits flushed off the event loop', () => {
     const after = db.selectFrom('t').selectAll().execute();
     assert.equal(await settlesSoon(after), true, 'with everything on disk, a read is not held');
     assert.equal((await after).length, 2);
+    await db.destroy();
+  });
+
+  it('does not hold relaxed bookkeeping, nor a read its caller marked as taking care of it', async () => {
+    const { db, held } = database('exempt.db');
+    const first = db.transaction().execute((trx) => trx.insertInto('t').values({ v: 'a' }).execute());
+    await settlesSoon(first);
+    const marked = db
+      .selectFrom('t')
+      .selectAll()
+      .modifyEnd(sql.raw(` ${UNFLUSHED_READ}`))
+      .execute();
+    assert.equal(await settlesSoon(marked), true, 'a marked read is answered during the flush');
+    const relaxed = db.connection().execute(async (conn) => {
+      await sql`pragma synchronous = off`.execute(conn);
+      await conn.transaction().execute((trx) => trx.insertInto('t').values({ v: 'r' }).execute());
+      await sql.raw('pragma synchronous = 2').execute(conn);
+    });
+    assert.equal(await settlesSoon(relaxed), true, 'a relaxed commit does not wait for the flush either');
+    const plain = db.selectFrom('t').selectAll().execute();
+    assert.equal(await settlesSoon(plain), false, 'an unmarked read still waits');
+    held.finishAll();
+    await Promise.all([first, plain]);
     await db.destroy();
   });
 

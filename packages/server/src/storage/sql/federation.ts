@@ -32,6 +32,7 @@ import {
 import { ReceiveBatch } from './receiveBatch.js';
 import { relaxedTransaction } from './relaxed.js';
 import type { Database } from './schema.js';
+import { flushed, unflushed } from './unflushed.js';
 
 type Db = Kysely<Database>;
 
@@ -75,22 +76,33 @@ export class SqlFederation implements FederationStore {
   }
 
   async due(destination: string, limit: number, known?: KnownMessage): Promise<OutboxEntry[]> {
-    const items = await this.db
+    const all = await this.db
       .selectFrom('outbox')
       .select(['id', 'destination', 'kind', 'room_id', 'seq', 'device_id', 'body', 'created_at', 'attempts'])
       .where('destination', '=', destination)
       .orderBy('id')
       .limit(limit)
+      .modifyEnd(unflushed)
       .execute();
     // The messages the items name: from memory when the caller holds them, else read, one query per room.
+    // What memory holds was stored durably, and its items with it; anything else may not be on the disk yet,
+    // and is sent only once it is (the reads below, or `flushed`, wait for that). So a batch is the items
+    // memory can serve, up to the first it cannot (likely a commit under way: it will be there next time);
+    // only when the oldest is such an item is everything read, waiting for the disk.
+    const held = all.map((r) =>
+      r.room_id === null || r.seq === null ? undefined : known?.(r.room_id, Number(r.seq)),
+    );
+    const cut = known ? held.findIndex((m) => !m) : 0;
+    const items = cut > 0 ? all.slice(0, cut) : all;
     const messages = new Map<string, StoredMessage>();
     const missing = new Map<string, number[]>();
-    for (const r of items) {
-      if (r.room_id === null || r.seq === null) continue;
-      const message = known?.(r.room_id, Number(r.seq));
+    for (const [i, r] of items.entries()) {
+      const message = held[i];
       if (message) messages.set(`${r.room_id}\n${r.seq}`, message);
-      else missing.set(r.room_id, [...(missing.get(r.room_id) ?? []), Number(r.seq)]);
+      else if (r.room_id !== null && r.seq !== null)
+        missing.set(r.room_id, [...(missing.get(r.room_id) ?? []), Number(r.seq)]);
     }
+    if (cut === 0 && missing.size === 0) await flushed(this.db);
     for (const [room, seqs] of missing) {
       const rows = await this.db
         .selectFrom('messages')
@@ -337,7 +349,10 @@ export class SqlFederation implements FederationStore {
       .select('txn')
       .where('origin', '=', origin)
       .where('txn', '=', txn)
+      .modifyEnd(unflushed)
       .executeTakeFirst();
+    // "Applied already" is said only of an application that is on the disk.
+    if (row !== undefined) await flushed(this.db);
     return row !== undefined;
   }
 

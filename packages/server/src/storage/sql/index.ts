@@ -35,3 +35,4 @@ export function createSqlStorage(
   };
 }
 export { migrate, migrationsFor } from './migrations.js';
+export { UNFLUSHED_READ } from './unflushed.js';
