@@ -83,16 +83,21 @@ export class DeviceStream {
       return false;
     }
     this.sent.set(message.room, message.seq);
+    this.submitted(ref, message, false, true);
+    return true;
+  }
+
+  /** The answer to a stream submit; `inPlace` when it stands for the message in the stream (see `answer`). */
+  submitted(ref: number, message: StoredMessage, duplicate: boolean, inPlace = false): void {
     this.send({
       type: 'submitted',
       ref,
       room: message.room,
       seq: message.seq,
       ts: message.ts,
-      duplicate: false,
-      inPlace: true,
+      duplicate,
+      inPlace,
     });
-    return true;
   }
 
   /** A message was stored in one of this device's rooms. */

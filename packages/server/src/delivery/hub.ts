@@ -184,10 +184,7 @@ export class Hub {
     // The next batch gathers while this one is written and flushed.
     this.schedule();
     try {
-      const results =
-        batch.length === 1
-          ? [await this.storage.rooms.append(batch[0]!.input)]
-          : await this.storage.rooms.appendMany(batch.map((b) => b.input));
+      const results = await this.storage.rooms.appendMany(batch.map((b) => b.input));
       for (const [i, b] of batch.entries()) b.done(results[i]!);
     } catch (error) {
       if (batch.length === 1) batch[0]!.fail(error);

@@ -6,9 +6,10 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 8 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 8 }),
+/** The client module and its kept-alive connections, by URL scheme. */
+const schemes: Record<string, { module: typeof http | typeof https; agent: http.Agent }> = {
+  'http:': { module: http, agent: new http.Agent({ keepAlive: true, maxSockets: 8 }) },
+  'https:': { module: https, agent: new https.Agent({ keepAlive: true, maxSockets: 8 }) },
 };
 
 export interface Answer {
@@ -26,17 +27,20 @@ export function postBytes(
   timeoutMs: number,
   maxBytes: number,
 ): Promise<Answer> {
-  const agent =
-    url.protocol === 'https:' ? agents['https:'] : url.protocol === 'http:' ? agents['http:'] : null;
-  if (!agent)
+  const scheme = schemes[url.protocol];
+  if (!scheme) {
     return Promise.reject(
       Object.assign(new Error(`unsupported scheme ${url.protocol}`), { name: 'TypeError' }),
     );
-  const transport = url.protocol === 'https:' ? https : http;
+  }
   return new Promise<Answer>((resolve, reject) => {
-    const request = transport.request(
+    const request = scheme.module.request(
       url,
-      { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.byteLength) } },
+      {
+        method: 'POST',
+        agent: scheme.agent,
+        headers: { ...headers, 'content-length': String(body.byteLength) },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         let length = 0;
@@ -46,6 +50,7 @@ export function postBytes(
           length += chunk.byteLength;
           if (length > maxBytes) {
             tooLarge = true;
+            clearTimeout(timer);
             chunks.length = 0;
             response.destroy();
             resolve({ status: response.statusCode ?? 0, headers: response.headers, body: undefined });

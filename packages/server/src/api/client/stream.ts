@@ -105,16 +105,7 @@ export const stream: Route = (app, ctx) => {
               },
             })
             .then(({ message, duplicate }) => {
-              if (answered) return;
-              current.send({
-                type: 'submitted',
-                ref: frame.ref,
-                room: message.room,
-                seq: message.seq,
-                ts: message.ts,
-                duplicate,
-                inPlace: false,
-              });
+              if (!answered) current.submitted(frame.ref, message, duplicate);
             })
             .catch((error: unknown) => {
               if (error instanceof ApiError) return sendError(socket, error.code, error.message, frame.ref);

@@ -12,12 +12,12 @@ import type {
   KnownMessage,
   NewOutboxItem,
   OutboxEntry,
-  OutboxKind,
   ReceiveResult,
   RoomKind,
   RoomRecord,
   StoredMessage,
 } from '../types.js';
+import { dueItems } from './due.js';
 import {
   ACTIVE,
   type Flavor,
@@ -75,57 +75,8 @@ export class SqlFederation implements FederationStore {
     });
   }
 
-  async due(destination: string, limit: number, known?: KnownMessage): Promise<OutboxEntry[]> {
-    const all = await this.db
-      .selectFrom('outbox')
-      .select(['id', 'destination', 'kind', 'room_id', 'seq', 'device_id', 'body', 'created_at', 'attempts'])
-      .where('destination', '=', destination)
-      .orderBy('id')
-      .limit(limit)
-      .modifyEnd(unflushed)
-      .execute();
-    // The messages the items name: from memory when the caller holds them, else read, one query per room.
-    // What memory holds was stored durably, and its items with it; anything else may not be on the disk yet,
-    // and is sent only once it is (the reads below, or `flushed`, wait for that). So a batch is the items
-    // memory can serve, up to the first it cannot (likely a commit under way: it will be there next time);
-    // only when the oldest is such an item is everything read, waiting for the disk.
-    const held = all.map((r) =>
-      r.room_id === null || r.seq === null ? undefined : known?.(r.room_id, Number(r.seq)),
-    );
-    const cut = known ? held.findIndex((m) => !m) : 0;
-    const items = cut > 0 ? all.slice(0, cut) : all;
-    const messages = new Map<string, StoredMessage>();
-    const missing = new Map<string, number[]>();
-    for (const [i, r] of items.entries()) {
-      const message = held[i];
-      if (message) messages.set(`${r.room_id}\n${r.seq}`, message);
-      else if (r.room_id !== null && r.seq !== null)
-        missing.set(r.room_id, [...(missing.get(r.room_id) ?? []), Number(r.seq)]);
-    }
-    if (cut === 0 && missing.size === 0) await flushed(this.db);
-    for (const [room, seqs] of missing) {
-      const rows = await this.db
-        .selectFrom('messages')
-        .selectAll()
-        .where('room_id', '=', room)
-        .where('seq', 'in', seqs)
-        .execute();
-      for (const row of rows) messages.set(`${room}\n${row.seq}`, toMessage(row));
-    }
-    return items.map((r) => {
-      // A message retention already deleted is not found: the item is owed to no one any more.
-      const message = r.room_id === null ? undefined : messages.get(`${r.room_id}\n${r.seq}`);
-      return {
-        id: Number(r.id),
-        destination: r.destination,
-        kind: r.kind as OutboxKind,
-        device: r.device_id,
-        body: r.body && new Uint8Array(r.body),
-        createdAt: Number(r.created_at),
-        attempts: Number(r.attempts),
-        ...(message ? { message } : {}),
-      };
-    });
+  due(destination: string, limit: number, known?: KnownMessage): Promise<OutboxEntry[]> {
+    return dueItems(this.db, destination, limit, known);
   }
 
   async destinations(): Promise<string[]> {
