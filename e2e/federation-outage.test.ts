@@ -56,6 +56,22 @@ async function eventually(
   }
 }
 
+/**
+ * `work`, failing with `what` after `ms`: a set-up step that hangs names itself instead of using up the file's
+ * time limit (one run of this file once waited out its 600 s somewhere in the SDK set-up, and said nothing).
+ */
+async function step<T>(what: string, work: Promise<T>, ms = 60_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`set-up step took over ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 type Domain = 'a.localhost' | 'b.localhost';
 
 /** Two provider processes that know each other by fixed loopback ports; each can be killed and started again. */
@@ -141,9 +157,10 @@ async function sdkDevice(
   const events: ClientEvent[] = [];
   client.on('*', (e) => events.push(e));
   const input = { server, handle, password: PASSWORD, deviceName: `${handle}-${n}` };
-  if ('register' in how) await client.register(input);
-  else await client.login({ ...input, identityKey: how.identityKey });
-  await client.start();
+  const device = `${handle} device ${n} on ${server}`;
+  if ('register' in how) await step(`${device} registers`, client.register(input));
+  else await step(`${device} signs in`, client.login({ ...input, identityKey: how.identityKey }));
+  await step(`${device} starts`, client.start());
   return { client, store, events };
 }
 
@@ -178,10 +195,13 @@ async function encryptedRoom(pair: Pair) {
     const bob2 = await sdkDevice(b, 'bob', { identityKey: bob1.client.exportIdentityKey() }, 2);
     sdk.push(bob2);
 
-    const room = await alice1.client.createRoom({ kind: 'direct', members: ['bob@b.localhost'] });
-    await alice1.client.send(room.id, 'hello bob');
+    const room = await step(
+      'alice creates the room with bob',
+      alice1.client.createRoom({ kind: 'direct', members: ['bob@b.localhost'] }),
+    );
+    await step('alice sends the first message', alice1.client.send(room.id, 'hello bob'));
     await eventually('bob has a request from alice', async () => (await bob1.client.requests()).length > 0);
-    await bob1.client.accept('alice@a.localhost');
+    await step('bob accepts alice', bob1.client.accept('alice@a.localhost'));
     await eventually('bob reads alice', () => saw(bob1, 'hello bob') && saw(bob2, 'hello bob'));
     const alice2 = await sdkDevice(a, 'alice', { identityKey: alice1.client.exportIdentityKey() }, 2);
     sdk.push(alice2);
@@ -193,7 +213,7 @@ async function encryptedRoom(pair: Pair) {
         async () => (await d.client.devices(room.id)).length === 4,
       );
     }
-    await bob2.client.send(room.id, 'four devices');
+    await step('bob sends the last set-up message', bob2.client.send(room.id, 'four devices'));
     for (const d of sdk) {
       const who = `${d.client.user} ${d.client.deviceId}`;
       await eventually(`${who} reads the last setup message`, () => saw(d, 'four devices'));
@@ -204,7 +224,7 @@ async function encryptedRoom(pair: Pair) {
         `${who} had no errors during setup`,
       );
     }
-    await Promise.all(sdk.map((d) => d.client.idle()));
+    await step('every SDK client is idle', Promise.all(sdk.map((d) => d.client.idle())));
     return {
       room: room.id,
       alice: [await raw(a, alice1), await raw(a, alice2)] as const,

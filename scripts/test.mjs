@@ -2,7 +2,8 @@
 // `npm test`: lint and format, types, layering and import cycles, then every *.test.ts under node's test runner.
 // Each step must pass; the first failure stops the run with its exit code.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,6 +66,11 @@ if (tests.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// Providers a test spawned note themselves here (packages/testing/src/provider.ts); any still running after
+// the run (their test was killed at its time limit, say) are stopped, by PID, and named.
+const children = mkdtempSync(join(tmpdir(), 'parley-test-children-'));
+process.env.PARLEY_TEST_CHILDREN = children;
+process.on('exit', () => stopLeftovers(children));
 run(`node --test (${tests.length} files)`, process.execPath, [
   '--import',
   'tsx',
@@ -74,3 +80,26 @@ run(`node --test (${tests.length} files)`, process.execPath, [
   '--test-timeout=600000',
   ...tests,
 ]);
+
+function stopLeftovers(folder) {
+  const alive = [];
+  for (const name of readdirSync(folder)) {
+    const pid = Number(name);
+    const dataDir = readFileSync(join(folder, name), 'utf8');
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone
+    }
+    if (!Number.isInteger(pid) || !dataDir || !cmdline.includes(dataDir)) continue; // the PID is another's now
+    alive.push(pid);
+    try {
+      process.kill(pid, 'SIGKILL');
+      if (dataDir.startsWith(tmpdir())) rmSync(dataDir, { recursive: true, force: true });
+    } catch {}
+  }
+  rmSync(folder, { recursive: true, force: true });
+  if (alive.length > 0)
+    console.error(`stopped ${alive.length} provider process(es) a test left running: ${alive.join(', ')}`);
+}

@@ -3,7 +3,7 @@
  * (`parley serve`) when a test must kill it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { createProvider, type Provider, type ProviderConfigInput, resolveConfig } from '@parley/server';
@@ -98,10 +98,16 @@ export async function spawnProvider(args: {
     ...(args.config ? ['--config', configFile] : []),
   ];
   const child = spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const forget = register(child, args.dataDir);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      forget();
+      resolve(code);
+    }),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL'); // never leave a stray process behind
@@ -121,6 +127,20 @@ export async function spawnProvider(args: {
     });
   });
   return { child, url, output: () => output, exited };
+}
+
+/**
+ * Notes a spawned provider where the test runner looks after the run (`PARLEY_TEST_CHILDREN`, set by
+ * scripts/test.mjs): a file named by its PID holding its data folder, removed when it exits. A test process
+ * killed at its time limit cannot stop its children; the runner stops those still listed, by PID, once it has
+ * checked that the PID still runs that provider (its command line names the folder).
+ */
+function register(child: ChildProcess, dataDir: string): () => void {
+  const folder = process.env.PARLEY_TEST_CHILDREN;
+  if (!folder || child.pid === undefined) return () => {};
+  const file = join(folder, String(child.pid));
+  writeFileSync(file, dataDir);
+  return () => rmSync(file, { force: true });
 }
 
 /** Where a spawned provider keeps its data for one backend: a temp folder, plus a schema URL for PostgreSQL. */
