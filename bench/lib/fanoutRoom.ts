@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { MemoryStore, ParleyClient } from '@parley/sdk';
 import { nodeEnvironment } from '@parley/sdk/node';
 import { Connections, Receiver, until } from './parleyDevices.ts';
+import { capturePayloadSizes } from './payloadSizes.ts';
 import type { RunningProvider } from './providerSet.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -113,15 +114,9 @@ export async function buildRoom(providers: RunningProvider[], shape: FanoutShape
 
     // 1. Alice (the creator and sender; her SDK's first submit tells the ciphertext size), then the member users,
     // their first devices and, elsewhere than the hub, their consent to alice.
-    const sizes: number[] = [];
-    const capture: typeof fetch = async (input, init) => {
-      if (String(input).endsWith('/messages') && init?.method === 'POST' && typeof init.body === 'string') {
-        sizes.push(Buffer.from((JSON.parse(init.body) as { payload: string }).payload, 'base64').length);
-      }
-      return fetch(input, init);
-    };
+    const { sizes, ...capture } = capturePayloadSizes(env.WebSocket);
     const aliceStore = new MemoryStore();
-    const alice = new ParleyClient({ store: aliceStore, ...env, deviceCheckIntervalMs: 0, fetch: capture });
+    const alice = new ParleyClient({ store: aliceStore, ...env, ...capture, deviceCheckIntervalMs: 0 });
     const members = providers.flatMap((p, pi) =>
       counts[pi]!.map((devices, u) => ({ p, pi, handle: `user${String(u).padStart(3, '0')}`, devices })),
     );

@@ -12,6 +12,7 @@ import { freePort, type ProcessProvider, processStorage, spawnProvider } from '@
 import type { DeliveryRun, DeliverySystem, RunLimits, SystemInfo } from './delivery.ts';
 import { WindowedRun } from './delivery.ts';
 import { ACK_FLUSH_MS, Receiver, until, within } from './parleyDevices.ts';
+import { capturePayloadSizes } from './payloadSizes.ts';
 
 const PASSWORD = 'correct horse battery';
 const TEXT = 'hello bob'; // the SDK message whose ciphertext sets the payload size
@@ -81,15 +82,9 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
 
     // The room, the MLS group and bob's consent, made the way a user makes them.
     const env = await nodeEnvironment();
-    const sizes: number[] = [];
-    const capture: typeof fetch = async (input, init) => {
-      if (String(input).endsWith('/messages') && init?.method === 'POST' && typeof init.body === 'string') {
-        sizes.push(Buffer.from((JSON.parse(init.body) as { payload: string }).payload, 'base64').length);
-      }
-      return fetch(input, init);
-    };
+    const { sizes, ...capture } = capturePayloadSizes(env.WebSocket);
     const stores = { alice: new MemoryStore(), bob: new MemoryStore() };
-    const alice = new ParleyClient({ store: stores.alice, ...env, deviceCheckIntervalMs: 0, fetch: capture });
+    const alice = new ParleyClient({ store: stores.alice, ...env, ...capture, deviceCheckIntervalMs: 0 });
     const bob = new ParleyClient({ store: stores.bob, ...env, deviceCheckIntervalMs: 0 });
     const seen: string[] = [];
     bob.on('message', (m) => seen.push(m.text));
