@@ -171,7 +171,9 @@ describe('the provider cannot read', { timeout: 300_000 }, () => {
       'the data folder holds the SQLite database',
     );
     const logs = provider.output();
-    assert.match(logs.toString(), /\/v1\/rooms\/:roomId\/messages/, 'the logs record each request');
+    // The logs are the provider's own, request by request (messages go as frames of the logged stream).
+    assert.match(logs.toString(), /\/v1\/rooms\/:roomId\/commits/, 'the logs record each request');
+    assert.match(logs.toString(), /\/v1\/stream/, 'the logs record the devices’ streams');
     const everything: [string, Buffer][] = [...kept, ['provider stdout/stderr', logs]];
     for (const [where, bytes] of everything) {
       for (const [name, word] of Object.entries(WORDS))

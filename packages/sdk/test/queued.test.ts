@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Fetch } from '../src/transport/http.js';
-import { errors, eventually, network, sees } from './support.js';
+import { errors, eventually, interceptedWebSocket, network, sees } from './support.js';
 
 /**
  * A fetch that lets message submits through to the provider but answers them as a provider that queued them
@@ -30,7 +30,19 @@ function queueing(): { fetch: Fetch; queued: number } {
 test('a queued send has no seq until its echo; the index then keeps the seq every device sees', async (t) => {
   const net = await network(t);
   const gate = queueing();
-  const alice = await net.register('alice', { fetch: gate.fetch });
+  // Alice's provider acts as if it were not the room's hub: a stream submit is refused (`forbidden`, as for a
+  // room another provider orders), so the SDK submits over HTTP, where the gate queues it.
+  const notHub = interceptedWebSocket((frame, { reply }) => {
+    if (frame.type !== 'submit') return true;
+    reply({
+      type: 'error',
+      ref: frame.ref,
+      code: 'forbidden',
+      message: 'Another provider orders this room.',
+    });
+    return false;
+  });
+  const alice = await net.register('alice', { fetch: gate.fetch, WebSocket: notHub });
   const bob = await net.register('bob');
   const room = await alice.client.createRoom({ kind: 'direct', members: ['bob'] });
   await sees(bob, 'joined');

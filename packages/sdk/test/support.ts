@@ -10,6 +10,7 @@ import { nodeEnvironment } from '../src/node/index.js';
 import { MemoryStore } from '../src/store/memory.js';
 import type { Store } from '../src/store/types.js';
 import type { Fetch } from '../src/transport/http.js';
+import type { WebSocketFactory, WebSocketLike } from '../src/transport/stream.js';
 
 export const PASSWORD = 'correct horse battery';
 const env = await nodeEnvironment();
@@ -34,7 +35,7 @@ export async function network(t: TestContext) {
   });
   return {
     url: p.url,
-    register: async (handle: string, options: { store?: Store; fetch?: Fetch } = {}) =>
+    register: async (handle: string, options: DeviceOptions = {}) =>
       keep(await register(p.url, handle, options)),
     addDevice: async (first: Device, n: number) => keep(await addDevice(p.url, first, n)),
   };
@@ -53,16 +54,19 @@ function watch(client: ParleyClient, name: string): Device {
 }
 
 /** Registers `handle` and starts its first device. */
-export async function register(
-  server: string,
-  handle: string,
-  options: { store?: Store; fetch?: Fetch } = {},
-): Promise<Device> {
+export interface DeviceOptions {
+  store?: Store;
+  fetch?: Fetch;
+  WebSocket?: WebSocketFactory;
+}
+
+export async function register(server: string, handle: string, options: DeviceOptions = {}): Promise<Device> {
   const client = new ParleyClient({
     store: options.store ?? new MemoryStore(),
     ...env,
     deviceCheckIntervalMs: 0,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
   });
   await client.register({ server, handle, password: PASSWORD, deviceName: `${handle}-1` });
   await client.start();
@@ -158,4 +162,55 @@ export function commitGate() {
     return response;
   };
   return { fetch, release, waiting, statuses };
+}
+
+/**
+ * The device's WebSocket with a hand on its outgoing frames: `onSend` sees each frame the SDK sends and may
+ * answer it itself (`reply`) instead of letting it through (return false), or cut the connection (`cut`);
+ * `onReceive` sees each frame from the provider.
+ */
+export function interceptedWebSocket(
+  onSend: (
+    frame: { type: string; ref?: number; [key: string]: unknown },
+    tools: { reply: (frame: object) => void; cut: () => void; pass: () => void },
+  ) => boolean,
+  onReceive: (frame: { type: string }) => void = () => {},
+): WebSocketFactory {
+  const Base = env.WebSocket;
+  return class Intercepted implements WebSocketLike {
+    private readonly inner: WebSocketLike;
+    onopen: WebSocketLike['onopen'] = null;
+    onmessage: WebSocketLike['onmessage'] = null;
+    onclose: WebSocketLike['onclose'] = null;
+    onerror: WebSocketLike['onerror'] = null;
+
+    constructor(url: string) {
+      this.inner = new Base(url);
+      this.inner.onopen = (e) => this.onopen?.(e);
+      this.inner.onmessage = (e) => {
+        onReceive(JSON.parse(String(e.data)) as { type: string });
+        this.onmessage?.(e);
+      };
+      this.inner.onclose = (e) => this.onclose?.(e);
+      this.inner.onerror = (e) => this.onerror?.(e);
+    }
+
+    get readyState() {
+      return this.inner.readyState;
+    }
+
+    send(data: string): void {
+      const frame = JSON.parse(data) as { type: string; ref?: number };
+      const tools = {
+        reply: (answer: object) => queueMicrotask(() => this.onmessage?.({ data: JSON.stringify(answer) })),
+        cut: () => this.inner.close(4000, 'cut by the test'),
+        pass: () => this.inner.send(data),
+      };
+      if (onSend(frame, tools)) this.inner.send(data);
+    }
+
+    close(code?: number, reason?: string): void {
+      this.inner.close(code, reason);
+    }
+  };
 }

@@ -68,6 +68,11 @@ export async function goOnline(
         const { type: _, ...message } = frame;
         ingest(s, [message]).catch((error) => s.events.emit({ type: 'error', error }));
       },
+      // A submit answered in place of its message: that message, in its place, for the receive path.
+      onOwnMessage: (own) => {
+        const message = { ...own, kind: 'application' as const, sender: s.me.address, device: s.me.deviceId };
+        ingest(s, [message]).catch((error) => s.events.emit({ type: 'error', error }));
+      },
       // After a reconnection (the first connection follows the check just made).
       onReady: () => {
         if (connected) s.background(() => reconcileOwnDevices(s));

@@ -5,7 +5,6 @@ import { commitPending, encryptApplication } from '@parley/crypto';
 import { encodeContent, messageId } from '@parley/protocol';
 import { type Intent, toContent } from '../content/mapping.js';
 import { isTransient, SdkError } from '../errors.js';
-import type { ProviderApi } from '../transport/api.js';
 import { randomClientId, sha256, toHex, wipe } from '../util/bytes.js';
 import { sleep } from '../util/mutex.js';
 import { commitToRoom } from './commit.js';
@@ -23,11 +22,38 @@ export type Sent =
   | { id: string; queued: false; seq: number; ts: number }
   | { id: string; queued: true; seq?: undefined; ts?: undefined };
 
-async function submit(api: ProviderApi, room: string, payload: Uint8Array) {
+/** How long a stream submit may go unanswered before the message is submitted over HTTP instead. */
+const STREAM_ANSWER_MS = 10_000;
+
+/** The hub's domain in a room URI (`mimi://HUB/r/ID`). */
+const hubOf = (uri: string) => /^mimi:\/\/([^/]+)\//.exec(uri)?.[1];
+
+/**
+ * Over the device's stream when its provider is the room's hub and the stream is open: no HTTP request per
+ * message, and the answer can stand in for the message's echo (see the Stream's `onOwnMessage`). Whatever the
+ * stream cannot do — another provider's room, a stream down or closing, an answer too slow — goes over HTTP with
+ * the same clientId, which the hub deduplicates: a message is stored once however it got there.
+ */
+async function submit(s: Session, room: string, uri: string, payload: Uint8Array) {
   const clientId = randomClientId();
+  const stream = s.stream;
+  if (stream?.open && hubOf(uri) === s.me.domain) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SdkError('network', 'no answer on the stream')), STREAM_ANSWER_MS);
+    });
+    try {
+      const answer = await Promise.race([stream.submit(room, payload, clientId), late]);
+      return { queued: false as const, seq: answer.seq, ts: answer.ts };
+    } catch (error) {
+      if (!isTransient(error) && !(error instanceof SdkError && error.code === 'forbidden')) throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await api.submitMessage(room, payload, clientId);
+      return await s.api.submitMessage(room, payload, clientId);
     } catch (error) {
       if (!isTransient(error) || attempt >= 4) throw error;
       await sleep(200 * 2 ** attempt);
@@ -72,7 +98,7 @@ export async function sendIntent(s: Session, room: string, intent: Intent): Prom
       const out = await encryptApplication(s.ctx, state, encoded);
       await persist(s, {}, [[room, out.state]]);
       wipe(out.wipe);
-      const accepted = await submit(s.api, room, out.message);
+      const accepted = await submit(s, room, record.uri, out.message);
       // A queued message has no place in the room yet: it is indexed with seq 0 and this device's time, and
       // marked with the digest its echo will be recognised by (see `onOwnEcho`).
       const placed = accepted.queued ? { seq: 0, ts: Date.now() } : { seq: accepted.seq, ts: accepted.ts };

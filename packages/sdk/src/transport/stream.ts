@@ -2,7 +2,7 @@
 // reconnection. The WebSocket class is injected: the browser's own, or the `ws` package on Node.
 import type { ServerFrame } from '@parley/protocol';
 import { SdkError } from '../errors.js';
-import { fromUtf8 } from '../util/bytes.js';
+import { fromUtf8, toBase64 } from '../util/bytes.js';
 
 /** The part of the WebSocket API the stream uses; browsers' `WebSocket` and the `ws` package both fit. */
 export interface WebSocketLike {
@@ -27,7 +27,35 @@ export interface StreamOptions {
   /** Called after every successful (re)connection, once `ready` has arrived. */
   onReady?: () => void;
   onError?: (error: SdkError) => void;
+  /**
+   * A submit answered in place of its message (`inPlace`): the device's own message at that seq, handed over at
+   * the answer's place in the stream's order so that the receive path moves past it like past any message.
+   */
+  onOwnMessage?: (message: OwnMessage) => void;
   pingMs?: number;
+}
+
+/** This device's own message, stored by the hub at `seq`, as its submit answer reported it. */
+export interface OwnMessage {
+  room: string;
+  seq: number;
+  ts: number;
+  /** The payload as submitted, base64. */
+  payload: string;
+}
+
+/** The hub's answer to a stream submit. */
+export interface StreamSubmitted {
+  seq: number;
+  ts: number;
+  duplicate: boolean;
+}
+
+interface PendingSubmit {
+  room: string;
+  payload: string;
+  resolve: (answer: StreamSubmitted) => void;
+  reject: (error: SdkError) => void;
 }
 
 const OPEN = 1;
@@ -47,6 +75,11 @@ export class Stream {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
+  /** The socket that got `ready`: submits go only there. */
+  private readySocket: WebSocketLike | undefined;
+  private nextRef = 1;
+  /** Submits sent on the current socket and not answered yet, by `ref`. */
+  private pending = new Map<number, PendingSubmit>();
 
   constructor(private readonly options: StreamOptions) {}
 
@@ -79,8 +112,13 @@ export class Stream {
       if (this.closed || this.socket !== socket) return;
       const frame = parseFrame(event.data);
       if (!frame) return;
+      if (frame.type === 'submitted' || (frame.type === 'error' && frame.ref !== undefined)) {
+        this.answer(frame);
+        return;
+      }
       if (frame.type === 'ready') {
         ready = true;
+        this.readySocket = socket;
         this.attempt = 0;
         this.startPing(socket);
         onReady?.();
@@ -92,7 +130,10 @@ export class Stream {
     socket.onerror = () => {};
     socket.onclose = (event) => {
       clearInterval(this.pingTimer);
-      if (this.socket === socket) this.socket = undefined;
+      if (this.socket === socket) {
+        this.socket = undefined;
+        this.dropPending(`stream closed (${event.code}) before the submit was answered`);
+      }
       if (this.closed) return;
       const error =
         event.code === AUTH_FAILED
@@ -123,12 +164,52 @@ export class Stream {
     return true;
   }
 
+  /**
+   * Submits an application message over the stream (rooms this device's provider is hub of only: others answer
+   * `forbidden`). Resolves once the hub stored it durably; rejects with the hub's error code, or with `network`
+   * when the stream is not open or closes first — the caller then submits over HTTP with the same clientId,
+   * which the hub deduplicates.
+   */
+  submit(room: string, payload: Uint8Array, clientId: string): Promise<StreamSubmitted> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== OPEN || this.readySocket !== socket) {
+      return Promise.reject(new SdkError('network', 'the stream is not open'));
+    }
+    const ref = this.nextRef++;
+    const encoded = toBase64(payload);
+    return new Promise((resolve, reject) => {
+      this.pending.set(ref, { room, payload: encoded, resolve, reject });
+      socket.send(JSON.stringify({ type: 'submit', ref, room, payload: encoded, clientId }));
+    });
+  }
+
+  private answer(frame: Extract<ServerFrame, { type: 'submitted' } | { type: 'error' }>): void {
+    const entry = this.pending.get(frame.ref!);
+    if (!entry) return;
+    this.pending.delete(frame.ref!);
+    if (frame.type === 'error') {
+      entry.reject(new SdkError(frame.code, frame.message));
+      return;
+    }
+    if (frame.inPlace && frame.room === entry.room) {
+      this.options.onOwnMessage?.({ room: frame.room, seq: frame.seq, ts: frame.ts, payload: entry.payload });
+    }
+    entry.resolve({ seq: frame.seq, ts: frame.ts, duplicate: frame.duplicate });
+  }
+
+  private dropPending(reason: string): void {
+    const dropped = [...this.pending.values()];
+    this.pending = new Map();
+    for (const entry of dropped) entry.reject(new SdkError('network', reason));
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
     this.socket?.close(1000, 'bye');
     this.socket = undefined;
+    this.dropPending('the stream was closed');
   }
 }
 
