@@ -30,8 +30,8 @@ const limitsFor = (plan: Plan): RunLimits => ({
 /** Parley's payload (the SDK ciphertext of "hello bob") as last measured, for Prosody if Parley did not run. */
 const PARLEY_PAYLOAD_BYTES = 350;
 
-/** A system to measure, made once the systems before it have been measured (Prosody takes Parley's size). */
-type Candidate = (before: SystemFigures[]) => DeliverySystem;
+/** A system to measure, made once the systems before it are set up (Prosody takes Parley's payload size). */
+type Candidate = (before: { name: string; info: SystemInfo }[]) => DeliverySystem;
 
 /**
  * Parley, then Prosody unless it is missing and cannot be installed (`apt-get install -y prosody` as root, not in
@@ -52,7 +52,7 @@ async function systems(plan: Plan, quick: boolean, notes: string[]): Promise<Can
   candidates.push((before) =>
     prosodySystem({
       limits,
-      payloadBytes: before.find((s) => s.name === 'Parley')?.payloadBytes ?? PARLEY_PAYLOAD_BYTES,
+      payloadBytes: before.find((s) => s.name === 'Parley')?.info.payloadBytes ?? PARLEY_PAYLOAD_BYTES,
     }),
   );
   return candidates;
@@ -81,48 +81,63 @@ interface SystemFigures {
   modes: ModeFigures[];
 }
 
-async function measure(
-  system: DeliverySystem,
+interface Running {
+  system: DeliverySystem;
+  info: SystemInfo;
+  setupSeconds: number;
+  runs: Map<number, DeliveryRun[]>;
+}
+
+/**
+ * Sets every system up, then runs them side by side: in each repetition, for each window, one run of each
+ * system in turn, so that the machine's drift (its speed moves by a third within minutes here) falls on all of
+ * them alike rather than on whichever ran later. Every system is torn down at the end, whatever happened.
+ */
+async function measureAll(
+  candidates: Candidate[],
   plan: Plan,
-): Promise<{ figures: SystemFigures; notes: string[] }> {
-  const started = performance.now();
-  let info: SystemInfo;
-  const runs = new Map<number, DeliveryRun[]>(plan.windows.map((w) => [w, []]));
+): Promise<{ figures: SystemFigures[]; notes: string[] }> {
+  const running: Running[] = [];
   try {
-    info = await system.setup();
-    const setupSeconds = (performance.now() - started) / 1000;
-    console.error(`federation: ${system.name} set up in ${setupSeconds.toFixed(1)} s`);
-    if (plan.warmUp > 0) await system.send(plan.warmUp, 100);
+    for (const candidate of candidates) {
+      const system = candidate(running.map((r) => ({ name: r.system.name, info: r.info })));
+      const started = performance.now();
+      const entry = { system, info: undefined as unknown as SystemInfo, setupSeconds: 0, runs: new Map() };
+      running.push(entry); // torn down even if its set-up fails half-way
+      entry.info = await system.setup();
+      entry.setupSeconds = (performance.now() - started) / 1000;
+      entry.runs = new Map(plan.windows.map((w) => [w, []]));
+      console.error(`federation: ${system.name} set up in ${entry.setupSeconds.toFixed(1)} s`);
+      if (plan.warmUp > 0) await system.send(plan.warmUp, 100);
+    }
     for (let rep = 1; rep <= plan.reps; rep++) {
-      // Windows alternate within a repetition, so that drift on a shared machine spreads over both.
       for (const window of plan.windows) {
-        const run = await system.send(plan.messages, window);
-        runs.get(window)!.push(run);
-        console.error(
-          `federation: ${system.name} run ${rep}/${plan.reps}, window ${window}: ` +
-            `${sig3(run.messagesPerSecond)} messages/s, p50 ${sig3(run.latencyMs.p50)} ms, ` +
-            `p99 ${sig3(run.latencyMs.p99)} ms, max ${sig3(run.latencyMs.max)} ms`,
-        );
+        for (const { system, runs } of running) {
+          const run = await system.send(plan.messages, window);
+          runs.get(window)!.push(run);
+          console.error(
+            `federation: ${system.name} run ${rep}/${plan.reps}, window ${window}: ` +
+              `${sig3(run.messagesPerSecond)} messages/s, p50 ${sig3(run.latencyMs.p50)} ms, ` +
+              `p99 ${sig3(run.latencyMs.p99)} ms, max ${sig3(run.latencyMs.max)} ms`,
+          );
+        }
       }
     }
-    const modes = plan.windows.map((inFlight) => {
-      const done = runs.get(inFlight)!;
-      const summary = {} as Record<Metric, Summary>;
-      for (const m of Object.keys(METRICS) as Metric[]) summary[m] = summarize(done.map(METRICS[m].of));
-      return { inFlight, runs: done, summary };
-    });
-    return {
-      figures: {
-        name: system.name,
-        payloadBytes: info.payloadBytes,
-        details: info.details,
-        setupSeconds,
-        modes,
-      },
-      notes: info.notes,
-    };
+    const figures = running.map(({ system, info, setupSeconds, runs }) => ({
+      name: system.name,
+      payloadBytes: info.payloadBytes,
+      details: info.details,
+      setupSeconds,
+      modes: plan.windows.map((inFlight) => {
+        const done = runs.get(inFlight)!;
+        const summary = {} as Record<Metric, Summary>;
+        for (const m of Object.keys(METRICS) as Metric[]) summary[m] = summarize(done.map(METRICS[m].of));
+        return { inFlight, runs: done, summary };
+      }),
+    }));
+    return { figures, notes: running.flatMap((r) => r.info.notes) };
   } finally {
-    await system.teardown();
+    for (const { system } of running) await system.teardown();
   }
 }
 
@@ -207,11 +222,13 @@ function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean
       `Each run checks that every message arrived exactly once, in the order its sender’s server gave it, with ` +
         `its bytes intact; any loss, duplicate, reordering or stall fails the part. ` +
         (plan.warmUp > 0 ? `One untimed warm-up of ${plan.warmUp} messages (window 100) first. ` : '') +
-        'Runs alternate the windows. The bench client, both providers and other work share the machine’s cores.',
+        'Runs alternate the windows, and the systems within each window. The bench client, both systems’ ' +
+        'servers (the idle one only waits) and other work share the machine’s cores.',
       ...(compared.length > 0
         ? [
-            'Parley ÷ Prosody = Parley’s median ÷ Prosody’s median of the same figure and window, measured one ' +
-              'after the other in this run (Parley first): for messages/s, 1/x means Parley delivers x times ' +
+            'Parley ÷ Prosody = Parley’s median ÷ Prosody’s median of the same figure and window. Both systems ' +
+              'are set up together and their runs alternate (Parley, then Prosody, for each window in each ' +
+              'repetition), so the machine’s drift falls on both: for messages/s, 1/x means Parley delivers x times ' +
               'fewer a second; for latency, x means Parley’s is x times longer. Both windows count the same ' +
               'thing (sent, not yet at bob), so at 100 in flight latency is about 100 ÷ messages/s for both.',
           ]
@@ -223,13 +240,10 @@ function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean
 
 async function run({ quick }: PartOptions): Promise<PartResult> {
   const plan = quick ? QUICK : FULL;
-  const all: SystemFigures[] = [];
   const notes: string[] = [];
-  for (const candidate of await systems(plan, quick, notes)) {
-    const measured = await measure(candidate(all), plan);
-    all.push(measured.figures);
-    notes.push(...measured.notes);
-  }
+  const measured = await measureAll(await systems(plan, quick, notes), plan);
+  const all = measured.figures;
+  notes.push(...measured.notes);
   const data = {
     messagesPerRun: plan.messages,
     windows: plan.windows,
