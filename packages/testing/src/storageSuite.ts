@@ -400,6 +400,32 @@ export function storageSuite(backend: Backend): void {
         assert.deepEqual(none.messages, []);
         assert.equal((await s.rooms.getRoom(id))?.room.lastSeq, 4);
       });
+
+      it('prunes more than one chunk (a transaction per thousand), and only what retention allows', async () => {
+        const [alice, bob] = [await user(s), await user(s)];
+        const id = await room(s, alice.handle, [bob.handle]);
+        const total = 2345;
+        for (let at = 0; at < total; at += 500) {
+          const inputs = Array.from({ length: Math.min(500, total - at) }, (_, i) => ({
+            room: id,
+            sender: alice.handle,
+            device: alice.device.id,
+            payload: new TextEncoder().encode(`m${at + i}`),
+            ts: Date.now(),
+          }));
+          for (const r of await s.rooms.appendMany(inputs)) assert.ok(r.ok);
+        }
+        await s.rooms.ack(alice.device.id, [{ room: id, seq: total }]);
+        await s.rooms.ack(bob.device.id, [{ room: id, seq: 2300 }]);
+        assert.equal(await s.rooms.prune(0), 2300);
+        const left = await s.rooms.read(id, alice.handle, 0, 100);
+        assert.ok(left.ok);
+        assert.deepEqual(
+          left.messages.map((m) => m.seq),
+          Array.from({ length: total - 2300 }, (_, i) => 2301 + i),
+        );
+        assert.equal(await s.rooms.prune(0), 0, 'nothing more to prune');
+      });
     });
 
     encryptedRoomCases(() => s);

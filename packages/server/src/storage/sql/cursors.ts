@@ -87,49 +87,86 @@ export class SqlCursors {
     }
   }
 
-  async prune(olderThan: number) {
-    return this.db.transaction().execute(async (trx) => {
-      // A room nobody's device follows any more is acknowledged by all (vacuously).
-      const acknowledged = await trx
-        .deleteFrom('messages')
-        // What someone in Requests will get on accepting (the Welcome, everything since) stays.
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('room_members')
-                .select('room_members.handle')
-                .whereRef('room_members.room_id', '=', 'messages.room_id')
-                .where('room_members.pending', '=', 1)
-                .whereRef('room_members.joined_seq', '<', 'messages.seq'),
-            ),
-          ),
-        )
-        // What is still owed to another provider stays until the outbox has sent it.
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('outbox')
-                .select('outbox.id')
-                .whereRef('outbox.room_id', '=', 'messages.room_id')
-                .whereRef('outbox.seq', '=', 'messages.seq'),
-            ),
-          ),
-        )
-        .where(({ eb, selectFrom, fn }) =>
-          eb(
-            'seq',
-            '<=',
-            fn.coalesce(
-              selectFrom('device_cursors')
-                .select((s) => s.fn.min('device_cursors.seq').as('floor'))
-                .whereRef('device_cursors.room_id', '=', 'messages.room_id'),
-              sql.lit(Number.MAX_SAFE_INTEGER),
-            ),
-          ),
-        )
-        .executeTakeFirst();
-      const expired = await trx.deleteFrom('messages').where('ts', '<', olderThan).executeTakeFirst();
-      return Number(acknowledged.numDeletedRows) + Number(expired.numDeletedRows);
-    });
+  /**
+   * Deletes what retention allows, a chunk at a time: each chunk is its own short transaction and the event loop
+   * turns between them. One statement for everything stopped a busy provider for the whole delete (40,000
+   * messages took 210 ms here, every minute); now no single step holds it for more than a chunk. Relaxed: a
+   * deletion lost in a crash is only made again by the next prune.
+   */
+  async prune(olderThan: number): Promise<number> {
+    let total = 0;
+    for (const pick of [acknowledged, (db: Db) => expired(db, olderThan)]) {
+      for (;;) {
+        const removed = await relaxedTransaction(this.db, this.flavor, async (trx) => {
+          const rows = await pick(trx).limit(PRUNE_CHUNK).execute();
+          const byRoom = new Map<string, number[]>();
+          for (const r of rows) {
+            const seqs = byRoom.get(r.room_id);
+            if (seqs) seqs.push(Number(r.seq));
+            else byRoom.set(r.room_id, [Number(r.seq)]);
+          }
+          for (const [room, seqs] of byRoom) {
+            await trx.deleteFrom('messages').where('room_id', '=', room).where('seq', 'in', seqs).execute();
+          }
+          return rows.length;
+        });
+        total += removed;
+        if (removed < PRUNE_CHUNK) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    return total;
   }
+}
+
+/** Messages deleted per transaction by `prune`. */
+export const PRUNE_CHUNK = 1000;
+
+/**
+ * Messages every device following the room has acknowledged (a room nobody's device follows any more is
+ * acknowledged by all, vacuously) — except what a member in Requests will get on accepting (the Welcome and
+ * everything since) and what is still owed to another provider.
+ */
+function acknowledged(db: Db) {
+  return db
+    .selectFrom('messages')
+    .select(['room_id', 'seq'])
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('room_members')
+            .select('room_members.handle')
+            .whereRef('room_members.room_id', '=', 'messages.room_id')
+            .where('room_members.pending', '=', 1)
+            .whereRef('room_members.joined_seq', '<', 'messages.seq'),
+        ),
+      ),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('outbox')
+            .select('outbox.id')
+            .whereRef('outbox.room_id', '=', 'messages.room_id')
+            .whereRef('outbox.seq', '=', 'messages.seq'),
+        ),
+      ),
+    )
+    .where(({ eb, selectFrom, fn }) =>
+      eb(
+        'seq',
+        '<=',
+        fn.coalesce(
+          selectFrom('device_cursors')
+            .select((s) => s.fn.min('device_cursors.seq').as('floor'))
+            .whereRef('device_cursors.room_id', '=', 'messages.room_id'),
+          sql.lit(Number.MAX_SAFE_INTEGER),
+        ),
+      ),
+    );
+}
+
+/** Messages older than retention allows, whoever has read them. */
+function expired(db: Db, olderThan: number) {
+  return db.selectFrom('messages').select(['room_id', 'seq']).where('ts', '<', olderThan);
 }
