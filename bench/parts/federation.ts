@@ -102,11 +102,11 @@ async function measureAll(
     for (const candidate of candidates) {
       const system = candidate(running.map((r) => ({ name: r.system.name, info: r.info })));
       const started = performance.now();
-      const entry = { system, info: undefined as unknown as SystemInfo, setupSeconds: 0, runs: new Map() };
+      const runs = new Map<number, DeliveryRun[]>(plan.windows.map((w) => [w, []]));
+      const entry: Running = { system, info: undefined as unknown as SystemInfo, setupSeconds: 0, runs };
       running.push(entry); // torn down even if its set-up fails half-way
       entry.info = await system.setup();
       entry.setupSeconds = (performance.now() - started) / 1000;
-      entry.runs = new Map(plan.windows.map((w) => [w, []]));
       console.error(`federation: ${system.name} set up in ${entry.setupSeconds.toFixed(1)} s`);
       if (plan.warmUp > 0) await system.send(plan.warmUp, 100);
     }

@@ -120,7 +120,7 @@ export class SqlCursors {
 }
 
 /** Messages deleted per transaction by `prune`. */
-export const PRUNE_CHUNK = 1000;
+const PRUNE_CHUNK = 1000;
 
 /**
  * Messages every device following the room has acknowledged (a room nobody's device follows any more is
