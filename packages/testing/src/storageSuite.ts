@@ -274,6 +274,44 @@ export function storageSuite(backend: Backend): void {
         );
       });
 
+      it('answers a group holding a client id stored earlier with that message, the others in order', async () => {
+        const alice = await user(s);
+        const id = await room(s, alice.handle, []);
+        const input = (clientId: string) => ({
+          room: id,
+          sender: alice.handle,
+          device: alice.device.id,
+          clientId,
+          payload: new TextEncoder().encode(clientId),
+          ts: 3,
+        });
+        const first = await s.rooms.append(input('r-1'));
+        assert.ok(first.ok && !first.duplicate);
+        const results = await s.rooms.appendMany([input('r-2'), input('r-1'), input('r-3'), input('r-2')]);
+        assert.deepEqual(
+          results.map((r) =>
+            r.ok ? [new TextDecoder().decode(r.message.payload), r.message.seq, r.duplicate] : r,
+          ),
+          [
+            ['r-2', 2, false],
+            ['r-1', 1, true],
+            ['r-3', 3, false],
+            ['r-2', 2, true],
+          ],
+        );
+        const read = await s.rooms.read(id, alice.handle, 0, 10);
+        assert.ok(read.ok);
+        assert.deepEqual(
+          read.messages.map((m) => [m.seq, new TextDecoder().decode(m.payload)]),
+          [
+            [1, 'r-1'],
+            [2, 'r-2'],
+            [3, 'r-3'],
+          ],
+        );
+        assert.equal((await s.rooms.getRoom(id))?.room.lastSeq, 3);
+      });
+
       it('refuses submissions and reads from non-members', async () => {
         const [alice, mallory] = [await user(s), await user(s)];
         const id = await room(s, alice.handle, []);

@@ -60,6 +60,12 @@ export class Outbox {
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
   private readonly recent = new Map<string, StoredMessage>();
+  /**
+   * The keys of `recent`, oldest first, in a ring: the oldest is found here rather than as the Map's first key,
+   * which costs a walk past every entry deleted before it.
+   */
+  private readonly order: string[] = new Array(RECENT_MESSAGES);
+  private next = 0;
   private readonly known: KnownMessage = (room, seq) => this.recent.get(`${room}\n${seq}`);
 
   constructor(
@@ -80,8 +86,13 @@ export class Outbox {
    */
   remember(message: StoredMessage): void {
     if (message.kind !== 'application' || message.state || message.toUser) return;
-    this.recent.set(`${message.room}\n${message.seq}`, message);
-    if (this.recent.size > RECENT_MESSAGES) this.recent.delete(this.recent.keys().next().value!);
+    const key = `${message.room}\n${message.seq}`;
+    if (this.recent.has(key)) return;
+    const oldest = this.order[this.next];
+    if (oldest !== undefined) this.recent.delete(oldest);
+    this.order[this.next] = key;
+    this.next = (this.next + 1) % RECENT_MESSAGES;
+    this.recent.set(key, message);
   }
 
   /** Resumes every destination that has items (after a restart). */

@@ -35,6 +35,9 @@ export type { Flavor } from './membership.js';
 type Db = Kysely<Database>;
 
 /** The room operations; device cursors and retention come from `SqlCursors` (cursors.ts). */
+/** A clientId of the batch was already stored: the batch is rolled back and written again, looking it up. */
+class SentBefore extends Error {}
+
 export class SqlRooms extends SqlCursors implements RoomStore {
   constructor(db: Db, flavor: Flavor) {
     super(db, flavor);
@@ -147,16 +150,26 @@ export class SqlRooms extends SqlCursors implements RoomStore {
 
   /**
    * Group commit: many submits, one transaction, one fsync. Each keeps its own checks and sequence number, but
-   * the work is done per batch where it can be: each room is locked and each sender's membership read once, the
-   * clientIds of the whole batch are looked up in one query, and the messages and their outbox items are
-   * written as one insert each.
+   * the work is done per batch where it can be: each room is locked and each sender's membership read once, and
+   * the messages and their outbox items are written as one insert each. A clientId stored before is rare (a
+   * device sending again after a lost answer): the unique index finds it, and only then is the batch written
+   * again, its stored clientIds looked up first.
    */
   async appendMany(inputs: AppendInput[]): Promise<AppendResult[]> {
+    try {
+      return await this.appendBatch(inputs, false);
+    } catch (error) {
+      if (!(error instanceof SentBefore)) throw error;
+      return this.appendBatch(inputs, true);
+    }
+  }
+
+  private appendBatch(inputs: AppendInput[], lookUp: boolean): Promise<AppendResult[]> {
     return this.db.transaction().execute(async (trx) => {
       const results: AppendResult[] = [];
       const rooms = new Map<string, RoomRecord | undefined>();
       const membership = new Map<string, boolean>();
-      const known = await storedByClientId(trx, inputs);
+      const known = lookUp ? await storedByClientId(trx, inputs) : new Map<string, StoredMessage>();
       const fresh: NewRow[] = [];
       for (const input of inputs) {
         if (!rooms.has(input.room)) rooms.set(input.room, await lockRoom(trx, input.room, this.flavor));
@@ -204,6 +217,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
       // the unique index decides. The loser answers with the winner's message, and takes no sequence number.
       const inserted = await insertMessages(trx, this.flavor, fresh);
       if (inserted < fresh.length) {
+        if (!lookUp && inputs.length > 1) throw new SentBefore(); // rolled back, written again looking up
         if (inputs.length > 1) throw new LostRace(); // the hub writes each submit again alone
         const input = inputs[0]!;
         const winner = await trx
