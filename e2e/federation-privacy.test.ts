@@ -92,6 +92,7 @@ rooms: encrypted | none | a flag
 attachments: size | none | a size
 key_packages outbox abuse_reports: id | none | a row number
 outbox: attempts | none | a count
+outbox: seq_end | none | the last position of a run of messages owed
 undelivered: reason | none | an error code
 kysely_migration: name timestamp | none | the schema's version
 kysely_migration_lock: id is_locked | none | the migration lock

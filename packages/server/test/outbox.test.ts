@@ -111,7 +111,7 @@ describe('the outbox against a dead peer', () => {
     // ...and a message it lacks is read from storage.
     const missing = (await store.due('nowhere.localhost', 10, () => undefined))[0]!;
     assert.equal(new TextDecoder().decode(missing.message!.payload), 'stored');
-    await store.delivered([fromStorage.id]);
+    await store.delivered([fromStorage]);
   });
 
   it('sends what memory holds up to the first item it lacks (a commit may be under way), else reads it all', async () => {
@@ -141,6 +141,6 @@ describe('the outbox against a dead peer', () => {
       whole.map((e) => new TextDecoder().decode(e.message!.payload)),
       ['one', 'two', 'three'],
     );
-    await store.delivered(ids);
+    await store.delivered(read);
   });
 });

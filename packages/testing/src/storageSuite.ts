@@ -466,6 +466,57 @@ export function storageSuite(backend: Backend): void {
       });
     });
 
+    describe('outbox', () => {
+      it('owes a peer one run per room of a group commit, settled oldest first, a part at a time', async () => {
+        const alice = await user(s);
+        const peer = `${uid('peer')}.localhost`;
+        const [id, other] = [
+          await room(s, alice.handle, [`bob@${peer}`]),
+          await room(s, alice.handle, [`carol@${peer}`]),
+        ];
+        const input = (roomId: string, text: string) => ({
+          room: roomId,
+          sender: alice.handle,
+          device: alice.device.id,
+          payload: new TextEncoder().encode(text),
+          ts: Date.now(),
+        });
+        const stored = await s.rooms.appendMany([
+          input(id, 'a1'),
+          input(other, 'b1'),
+          input(id, 'a2'),
+          input(id, 'a3'),
+          input(other, 'b2'),
+          input(id, 'a4'),
+        ]);
+        assert.ok(stored.every((r) => r.ok));
+        const owed = (limit: number) => s.federation.due(peer, limit);
+        const view = (entries: Awaited<ReturnType<typeof owed>>) =>
+          entries.map(
+            (e) =>
+              `${e.message?.room === id ? 'a' : 'b'}${e.seq}:${new TextDecoder().decode(e.message?.payload)}`,
+          );
+        const all = await owed(100);
+        assert.deepEqual(view(all), ['a1:a1', 'a2:a2', 'a3:a3', 'a4:a4', 'b1:b1', 'b2:b2']);
+        assert.equal(new Set(all.map((e) => e.id)).size, 2, 'one outbox row per room');
+        // A batch may end inside a run; what was settled of it is gone, the rest stays owed.
+        const firstThree = await owed(3);
+        assert.deepEqual(view(firstThree), ['a1:a1', 'a2:a2', 'a3:a3']);
+        await s.federation.delivered(firstThree.slice(0, 2));
+        assert.deepEqual(view(await owed(100)), ['a3:a3', 'a4:a4', 'b1:b1', 'b2:b2']);
+        // Retention keeps what a peer is still owed.
+        await s.rooms.ack(alice.device.id, [
+          { room: id, seq: 4 },
+          { room: other, seq: 2 },
+        ]);
+        assert.equal(await s.rooms.prune(0), 2);
+        await s.federation.delivered(await owed(100));
+        assert.deepEqual(await owed(100), []);
+        assert.ok(!(await s.federation.destinations()).includes(peer));
+        assert.equal(await s.rooms.prune(0), 4);
+      });
+    });
+
     encryptedRoomCases(() => s);
     keyPackageCases(() => s);
     providerKeysSuite(() => s);

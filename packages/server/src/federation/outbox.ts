@@ -165,15 +165,11 @@ export class Outbox {
       // One transaction carries items of one kind: the longest run of the oldest item's kind.
       const kind = due[0]!.kind;
       const end = due.findIndex((e) => e.kind !== kind);
-      let entries = bySize(end === -1 ? due : due.slice(0, end));
-      if (kind === 'notify') {
-        // A message retention already deleted is owed to no one any more.
-        const gone = entries.filter((e) => !e.message).map((e) => e.id);
-        if (gone.length > 0) {
-          await this.storage.federation.delivered(gone);
-          entries = entries.filter((e) => e.message);
-          if (entries.length === 0) continue;
-        }
+      const entries = bySize(end === -1 ? due : due.slice(0, end));
+      if (kind === 'notify' && !entries.some((e) => e.message)) {
+        // Messages retention already deleted are owed to no one any more (see `send` for some among others).
+        await this.storage.federation.delivered(entries);
+        continue;
       }
       if (!this.breaker.allowRequest(destination)) {
         this.backOff(destination, lane, entries, undefined);
@@ -187,14 +183,8 @@ export class Outbox {
         const answered = stuck === -1 ? entries : entries.slice(0, stuck);
         // A submit the hub refused (the sender left the room meanwhile, say) is given up: its device is told.
         const refused = answered.filter((_, i) => kind === 'submit' && outcome.results[i]?.ok === false);
-        await this.storage.federation.giveUp(
-          refused.map((e) => e.id),
-          'refused',
-          this.now(),
-        );
-        await this.storage.federation.delivered(
-          answered.filter((e) => !refused.includes(e)).map((e) => e.id),
-        );
+        await this.storage.federation.giveUp(refused, 'refused', this.now());
+        await this.storage.federation.delivered(answered.filter((e) => !refused.includes(e)));
         this.metrics.federationSent.inc({ kind }, answered.length);
         this.settle(answered, outcome.results);
         if (stuck !== -1) {
@@ -210,11 +200,7 @@ export class Outbox {
       this.breaker.recordFailure(destination);
       if (outcome.permanent) {
         this.log.warn({ peer: destination, kind, detail: outcome.detail }, 'peer refused a transaction');
-        await this.storage.federation.giveUp(
-          entries.map((e) => e.id),
-          'refused',
-          this.now(),
-        );
+        await this.storage.federation.giveUp(entries, 'refused', this.now());
         this.settle(
           entries,
           entries.map(() => ({ ok: false, code: 'refused' })),
@@ -255,13 +241,13 @@ export class Outbox {
     });
     let delay: number;
     if ('giveUp' in decision) {
-      const stale = entries.filter((e) => this.now() - e.createdAt >= f.giveUpAfterMs).map((e) => e.id);
+      const stale = entries.filter((e) => this.now() - e.createdAt >= f.giveUpAfterMs);
       delay = 0;
       void this.storage.federation
         .giveUp(stale, 'undeliverable', this.now())
         .then(() =>
           this.settle(
-            entries.filter((e) => stale.includes(e.id)),
+            stale,
             stale.map(() => ({ ok: false, code: 'undeliverable' })),
           ),
         )
@@ -287,20 +273,32 @@ export class Outbox {
     | { ok: true; results: ItemResult[] }
     | { ok: false; permanent: boolean; retryAfterMs?: number; detail?: string }
   > {
-    const items = entries.map((entry) =>
+    // A notify entry whose message retention already deleted is not sent: it is owed to no one any more, and
+    // settled with the others (a run is settled oldest first, so it cannot be settled apart).
+    const sent = kind === 'notify' ? entries.filter((e) => e.message) : entries;
+    const items = sent.map((entry) =>
       kind === 'notify'
         ? notifyItem(this.config.domain, entry)
         : JSON.parse(new TextDecoder().decode(entry.body ?? new Uint8Array())),
     );
-    // The transaction id names the items: a retry of the same rows is the same transaction.
-    const txn = `${entries[0]!.id}-${entries.at(-1)!.id}-${entries[0]!.createdAt}`;
+    // The transaction id names the items: a retry of the same entries is the same transaction.
+    const [first, last] = [entries[0]!, entries.at(-1)!];
+    const txn = `${first.id}.${first.seq ?? 0}-${last.id}.${last.seq ?? 0}-${first.createdAt}`;
     const result = await this.client.post<{ results?: ItemResult[] }>(destination, ENDPOINT[kind], {
       txn,
       items,
     });
     if (!result.ok) return { ok: false, permanent: result.reason === 'unknownPeer', detail: result.reason };
     if (result.status === 200 && Array.isArray(result.body?.results)) {
-      return { ok: true, results: result.body.results };
+      const answers = result.body.results;
+      if (sent.length === entries.length) return { ok: true, results: answers };
+      let next = 0;
+      return {
+        ok: true,
+        results: entries.map((e) =>
+          e.message ? (answers[next++] ?? { ok: false, code: 'missing' }) : { ok: true },
+        ),
+      };
     }
     const transient =
       result.status >= 500 || result.status === 429 || result.status === 401 || result.status === 408;

@@ -253,9 +253,13 @@ export type OutboxKind = 'notify' | 'submit' | 'consent' | 'report';
 export interface NewOutboxItem {
   destination: string;
   kind: OutboxKind;
-  /** A notify item names a stored message: it is read when sent, so the outbox holds no copy of it. */
+  /**
+   * A notify item names stored messages of one room, `seq` to `seqEnd` (or `seq` alone): they are read when
+   * sent, so the outbox holds no copy of them.
+   */
   room?: string;
   seq?: number;
+  seqEnd?: number;
   /** The device on whose behalf an item is sent: it is told if the item is given up. */
   device?: string;
   body?: Uint8Array;
@@ -272,8 +276,14 @@ export interface RoomState {
   salt?: string | undefined;
 }
 
+/**
+ * One item owed to a peer. A notify item names one message; a run of messages (one outbox row) comes as one
+ * entry per message, with the row's id and each its own `seq`.
+ */
 export interface OutboxEntry {
   id: number;
+  /** For notify items: the message's sequence number. */
+  seq: number | null;
   destination: string;
   kind: OutboxKind;
   device: string | null;
@@ -303,6 +313,9 @@ export interface ConsentRequest {
   at: number;
 }
 
+/** What names an outbox entry when it is settled. */
+export type OutboxRef = Pick<OutboxEntry, 'id' | 'seq'>;
+
 /** A message by room and sequence number, if the caller still holds it exactly as stored. */
 export type KnownMessage = (room: string, seq: number) => StoredMessage | undefined;
 
@@ -316,12 +329,15 @@ export interface FederationStore {
   due(destination: string, limit: number, known?: KnownMessage): Promise<OutboxEntry[]>;
   /** Peers something is owed to. */
   destinations(): Promise<string[]>;
-  /** Items the peer acknowledged: gone from the outbox. */
-  delivered(ids: number[]): Promise<void>;
+  /**
+   * Items the peer acknowledged: gone from the outbox. The entries of a run are taken oldest first, so a run
+   * is settled up to its highest `seq` given, and what follows stays owed.
+   */
+  delivered(entries: OutboxRef[]): Promise<void>;
   /** Items the peer could not be given yet: one more attempt counted. */
   attempted(ids: number[]): Promise<void>;
-  /** Items given up on: removed, and each device that sent one is told (`undeliveredFor`). */
-  giveUp(ids: number[], reason: string, at: number): Promise<void>;
+  /** Items given up on (a run up to its highest `seq` given): removed, and each device that sent one is told. */
+  giveUp(entries: OutboxRef[], reason: string, at: number): Promise<void>;
   undeliveredFor(deviceId: string): Promise<{ room: string; clientId: string; reason: string; at: number }[]>;
   /**
    * Stores a message of a room `origin` is hub of, idempotently: a sequence already stored is a duplicate; one

@@ -148,7 +148,8 @@ function acknowledged(db: Db) {
           selectFrom('outbox')
             .select('outbox.id')
             .whereRef('outbox.room_id', '=', 'messages.room_id')
-            .whereRef('outbox.seq', '=', 'messages.seq'),
+            .whereRef('outbox.seq', '<=', 'messages.seq')
+            .where((eb) => eb(eb.fn.coalesce('outbox.seq_end', 'outbox.seq'), '>=', eb.ref('messages.seq'))),
         ),
       ),
     )

@@ -1,6 +1,7 @@
 /**
- * What the outbox sends next to a peer: the oldest items, and the messages they name. Memory serves what the
- * hub stored lately; only the rest is read, and only what is on the disk leaves (see unflushed.ts).
+ * What the outbox sends next to a peer: the oldest items, and the messages they name. A notify row names a run
+ * of one room's messages and comes out as an entry per message. Memory serves what the hub stored lately; only
+ * the rest is read, and only what is on the disk leaves (see unflushed.ts).
  */
 import type { Kysely } from 'kysely';
 import type { KnownMessage, OutboxEntry, OutboxKind, StoredMessage } from '../types.js';
@@ -10,60 +11,92 @@ import { flushed, unflushed } from './unflushed.js';
 
 const key = (room: string, seq: number) => `${room}\n${seq}`;
 
+/** An entry before its message is found: the row it comes from, and its message's place. */
+interface Pending {
+  entry: Omit<OutboxEntry, 'message'>;
+  room: string | null;
+}
+
 export async function dueItems(
   db: Kysely<Database>,
   destination: string,
   limit: number,
   known?: KnownMessage,
+  after = 0,
 ): Promise<OutboxEntry[]> {
-  const all = await db
+  // Every row holds at least one entry: `limit` rows are enough for `limit` entries.
+  const rows = await db
     .selectFrom('outbox')
-    .select(['id', 'destination', 'kind', 'room_id', 'seq', 'device_id', 'body', 'created_at', 'attempts'])
+    .select([
+      'id',
+      'destination',
+      'kind',
+      'room_id',
+      'seq',
+      'seq_end',
+      'device_id',
+      'body',
+      'created_at',
+      'attempts',
+    ])
     .where('destination', '=', destination)
+    .where('id', '>', after)
     .orderBy('id')
     .limit(limit)
     .modifyEnd(unflushed)
     .execute();
-  // What memory holds was stored durably, and its items with it; anything else may not be on the disk yet,
-  // and is sent only once it is (the reads below, or `flushed`, wait for that). So a batch is the items
-  // memory can serve, up to the first it cannot (likely a commit under way: it will be there next time);
-  // only when the oldest is such an item is everything read, one query per room, waiting for the disk.
-  const held = all.map((r) =>
-    r.room_id === null || r.seq === null ? undefined : known?.(r.room_id, Number(r.seq)),
-  );
-  const cut = known ? held.findIndex((m) => !m) : 0;
-  const items = cut > 0 ? all.slice(0, cut) : all;
-  const messages = new Map<string, StoredMessage>();
-  const missing = new Map<string, number[]>();
-  for (const [i, r] of items.entries()) {
-    const message = held[i];
-    if (r.room_id === null || r.seq === null) continue;
-    if (message) messages.set(key(r.room_id, Number(r.seq)), message);
-    else if (missing.has(r.room_id)) missing.get(r.room_id)!.push(Number(r.seq));
-    else missing.set(r.room_id, [Number(r.seq)]);
-  }
-  if (cut === 0 && missing.size === 0) await flushed(db);
-  for (const [room, seqs] of missing) {
-    const rows = await db
-      .selectFrom('messages')
-      .selectAll()
-      .where('room_id', '=', room)
-      .where('seq', 'in', seqs)
-      .execute();
-    for (const row of rows) messages.set(key(room, Number(row.seq)), toMessage(row));
-  }
-  return items.map((r) => {
-    // A message retention already deleted is not found: the item is owed to no one any more.
-    const message = r.room_id === null ? undefined : messages.get(key(r.room_id, Number(r.seq)));
-    return {
+  const all: Pending[] = [];
+  for (const r of rows) {
+    const entry = {
       id: Number(r.id),
+      seq: null,
       destination: r.destination,
       kind: r.kind as OutboxKind,
       device: r.device_id,
       body: r.body && new Uint8Array(r.body),
       createdAt: Number(r.created_at),
       attempts: Number(r.attempts),
-      ...(message ? { message } : {}),
     };
+    if (r.seq === null) all.push({ entry, room: r.room_id });
+    else {
+      const last = Number(r.seq_end ?? r.seq);
+      for (let seq = Number(r.seq); seq <= last && all.length < limit; seq++) {
+        all.push({ entry: { ...entry, seq }, room: r.room_id });
+      }
+    }
+    if (all.length >= limit) break;
+  }
+  // What memory holds was stored durably, and its items with it; anything else may not be on the disk yet,
+  // and is sent only once it is (the reads below, or `flushed`, wait for that). So a batch is the items
+  // memory can serve, up to the first it cannot (likely a commit under way: it will be there next time);
+  // only when the oldest is such an item is everything read, one query per room, waiting for the disk.
+  const held = all.map(({ entry, room }) =>
+    room === null || entry.seq === null ? undefined : known?.(room, entry.seq),
+  );
+  const cut = known ? held.findIndex((m) => !m) : 0;
+  const items = cut > 0 ? all.slice(0, cut) : all;
+  const messages = new Map<string, StoredMessage>();
+  const missing = new Map<string, number[]>();
+  for (const [i, { entry, room }] of items.entries()) {
+    const message = held[i];
+    if (room === null || entry.seq === null) continue;
+    if (message) messages.set(key(room, entry.seq), message);
+    else if (missing.has(room)) missing.get(room)!.push(entry.seq);
+    else missing.set(room, [entry.seq]);
+  }
+  if (cut === 0 && missing.size === 0) await flushed(db);
+  for (const [room, seqs] of missing) {
+    const found = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('room_id', '=', room)
+      .where('seq', 'in', seqs)
+      .execute();
+    for (const row of found) messages.set(key(room, Number(row.seq)), toMessage(row));
+  }
+  return items.map(({ entry, room }) => {
+    // A message retention already deleted is not found: the item is owed to no one any more.
+    const message = room === null || entry.seq === null ? undefined : messages.get(key(room, entry.seq));
+    return message ? { ...entry, message } : entry;
   });
 }

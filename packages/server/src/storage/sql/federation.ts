@@ -12,6 +12,7 @@ import type {
   KnownMessage,
   NewOutboxItem,
   OutboxEntry,
+  OutboxRef,
   ReceiveResult,
   RoomKind,
   RoomRecord,
@@ -45,6 +46,36 @@ async function remember(db: Db, origin: string, txn: string, at: number): Promis
     .execute();
 }
 
+/**
+ * Removes settled entries: a row of one item is deleted; a notify run is settled up to the highest `seq` given
+ * for it (its entries are taken oldest first), and deleted once nothing of it is left.
+ */
+async function settleRows(db: Db, entries: OutboxRef[]): Promise<void> {
+  const single: number[] = [];
+  const through = new Map<number, number>();
+  for (const { id, seq } of entries) {
+    if (seq === null) single.push(id);
+    else through.set(id, Math.max(seq, through.get(id) ?? seq));
+  }
+  if (single.length > 0) await db.deleteFrom('outbox').where('id', 'in', single).execute();
+  for (const [id, seq] of through) {
+    const left = await db
+      .updateTable('outbox')
+      .set({ seq: seq + 1 })
+      .where('id', '=', id)
+      .where('seq', '<=', seq)
+      .where('seq_end', '>', seq)
+      .executeTakeFirst();
+    if (Number(left.numUpdatedRows) === 0) {
+      await db
+        .deleteFrom('outbox')
+        .where('id', '=', id)
+        .where((eb) => eb(eb.fn.coalesce('seq_end', 'seq'), '<=', seq))
+        .execute();
+    }
+  }
+}
+
 export class SqlFederation implements FederationStore {
   constructor(
     private readonly db: Db,
@@ -63,6 +94,7 @@ export class SqlFederation implements FederationStore {
             kind: item.kind,
             room_id: item.room ?? null,
             seq: item.seq ?? null,
+            seq_end: item.seqEnd ?? null,
             device_id: item.device ?? null,
             body: item.body ?? null,
             created_at: at,
@@ -84,12 +116,10 @@ export class SqlFederation implements FederationStore {
     return rows.map((r) => r.destination);
   }
 
-  async delivered(ids: number[]): Promise<void> {
-    if (ids.length === 0) return;
+  async delivered(entries: OutboxRef[]): Promise<void> {
+    if (entries.length === 0) return;
     // Lost in a crash, an item is only sent again: the peer applies it once (see relaxed.ts).
-    await relaxedTransaction(this.db, this.flavor, (trx) =>
-      trx.deleteFrom('outbox').where('id', 'in', ids).execute(),
-    );
+    await relaxedTransaction(this.db, this.flavor, (trx) => settleRows(trx, entries));
   }
 
   async attempted(ids: number[]): Promise<void> {
@@ -101,13 +131,13 @@ export class SqlFederation implements FederationStore {
       .execute();
   }
 
-  async giveUp(ids: number[], reason: string, at: number): Promise<void> {
-    if (ids.length === 0) return;
+  async giveUp(entries: OutboxRef[], reason: string, at: number): Promise<void> {
+    if (entries.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
       const rows = await trx
         .selectFrom('outbox')
         .select(['device_id', 'body'])
-        .where('id', 'in', ids)
+        .where('id', 'in', [...new Set(entries.map((e) => e.id))])
         .where('kind', '=', 'submit')
         .execute();
       for (const row of rows) {
@@ -119,7 +149,7 @@ export class SqlFederation implements FederationStore {
           .onConflict((oc) => oc.columns(['device_id', 'client_id']).doNothing())
           .execute();
       }
-      await trx.deleteFrom('outbox').where('id', 'in', ids).execute();
+      await settleRows(trx, entries);
     });
   }
 

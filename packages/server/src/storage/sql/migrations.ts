@@ -288,6 +288,19 @@ function attachments(flavor: Flavor): Migration {
   };
 }
 
+/**
+ * A hub owes a peer a run of a room's messages as one outbox row (`seq` to `seq_end`) rather than a row per
+ * message: a group commit writes one row per peer and room, and sending settles a row at a time.
+ */
+function outboxRuns(flavor: Flavor): Migration {
+  const t = types(flavor);
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('outbox').addColumn('seq_end', t.int).execute();
+    },
+  };
+}
+
 export function migrationsFor(flavor: Flavor): Record<string, Migration> {
   return {
     '0001_initial': initial(flavor),
@@ -296,6 +309,7 @@ export function migrationsFor(flavor: Flavor): Record<string, Migration> {
     '0004_departures': departures(flavor),
     '0005_federated_rooms': federatedRooms(flavor),
     '0006_attachments_room_salt': attachments(flavor),
+    '0007_outbox_runs': outboxRuns(flavor),
   };
 }
 

@@ -70,6 +70,8 @@ export interface Database {
     kind: string;
     room_id: string | null;
     seq: number | null;
+    /** A notify run's last sequence number; null for one message. */
+    seq_end: number | null;
     device_id: string | null;
     body: Uint8Array | null;
     created_at: number;
