@@ -22,7 +22,6 @@ export async function dueItems(
   destination: string,
   limit: number,
   known?: KnownMessage,
-  after = 0,
 ): Promise<OutboxEntry[]> {
   // Every row holds at least one entry: `limit` rows are enough for `limit` entries.
   const rows = await db
@@ -40,7 +39,6 @@ export async function dueItems(
       'attempts',
     ])
     .where('destination', '=', destination)
-    .where('id', '>', after)
     .orderBy('id')
     .limit(limit)
     .modifyEnd(unflushed)
