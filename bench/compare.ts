@@ -3,7 +3,8 @@
 // this repository — a worktree of main, say, with its own node_modules — beside this checkout's, in one run. Both
 // are set up first; then their runs alternate (base, this; this, base; …) so that the machine's drift, a third
 // within minutes here, falls on both. Prints every run and the medians: messages/s, p50 and p99 latency, and the
-// CPU each process spent per message (the bench client, hub a, follower b), read from /proc (Linux only).
+// CPU each process spent per message (the bench client, hub a, follower b) and the bytes the providers wrote to
+// the disk per message, read from /proc (Linux only).
 // Single runs differ by ±15% on this machine: judge a change by many pairs, never by one. Nothing is written.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -80,6 +81,15 @@ function providers(pids: number[]): number[] {
   return [...pids].sort((x, y) => domain(x).localeCompare(domain(y)));
 }
 
+/** Bytes a process caused to be written to the disk (page cache writes included), in KB; 0 once it is gone. */
+function writtenKb(pid: number): number {
+  try {
+    return Number(/^write_bytes: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0) / 1000;
+  } catch {
+    return 0;
+  }
+}
+
 interface Side {
   name: string;
   system: DeliverySystem;
@@ -88,7 +98,16 @@ interface Side {
   rows: number[][];
 }
 
-const COLUMNS = ['messages/s', 'p50 ms', 'p99 ms', 'client µs/msg', 'hub µs/msg', 'follower µs/msg'];
+const COLUMNS = [
+  'messages/s',
+  'p50 ms',
+  'p99 ms',
+  'client µs/msg',
+  'hub µs/msg',
+  'follower µs/msg',
+  'hub disk KB/msg',
+  'follower disk KB/msg',
+];
 
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
@@ -112,9 +131,11 @@ async function main(): Promise<void> {
     for (let pair = 0; pair < options.pairs; pair++) {
       for (const side of pair % 2 === 0 ? sides : [...sides].reverse()) {
         const before = side.pids.map(cpuMs);
+        const disk = side.pids.slice(1).map(writtenKb);
         const run = await side.system.send(options.messages, options.window);
         const cpu = side.pids.map((pid, i) => ((cpuMs(pid) - before[i]!) * 1000) / options.messages);
-        const row = [run.messagesPerSecond, run.latencyMs.p50, run.latencyMs.p99, ...cpu];
+        const written = side.pids.slice(1).map((pid, i) => (writtenKb(pid) - disk[i]!) / options.messages);
+        const row = [run.messagesPerSecond, run.latencyMs.p50, run.latencyMs.p99, ...cpu, ...written];
         side.rows.push(row);
         console.log(`${side.name} ${row.map((v, i) => `${COLUMNS[i]} ${sig3(v)}`).join(', ')}`);
       }
