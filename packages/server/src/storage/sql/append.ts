@@ -42,6 +42,7 @@ export async function storedByClientId(trx: Db, inputs: AppendInput[]): Promise<
     .selectAll()
     .where('device_id', 'in', [...new Set(keyed.map((i) => i.device))])
     .where('client_id', 'in', [...new Set(keyed.map((i) => i.clientId!))])
+    .where('client_id', 'is not', null)
     .execute();
   for (const row of rows) {
     const key = `${row.device_id}\n${row.client_id}`;
@@ -78,6 +79,7 @@ export async function insertMessages(trx: Db, flavor: Flavor, rows: NewRow[]): P
       m.payload,
       m.ts,
     ]),
-    ' on conflict ("device_id", "client_id") do nothing',
+    // The target names the partial unique index (migrations.ts), which both SQLite and PostgreSQL require.
+    ' on conflict ("device_id", "client_id") where "client_id" is not null do nothing',
   );
 }

@@ -95,28 +95,103 @@ export class SqlCursors {
    */
   async prune(olderThan: number): Promise<number> {
     let total = 0;
-    for (const pick of [acknowledged, (db: Db) => expired(db, olderThan)]) {
-      for (;;) {
-        const removed = await relaxedTransaction(this.db, this.flavor, async (trx) => {
-          const rows = await pick(trx).limit(PRUNE_CHUNK).execute();
-          const byRoom = new Map<string, number[]>();
-          for (const r of rows) {
-            const seqs = byRoom.get(r.room_id);
-            if (seqs) seqs.push(Number(r.seq));
-            else byRoom.set(r.room_id, [Number(r.seq)]);
+    for (;;) {
+      const removed = await relaxedTransaction(this.db, this.flavor, async (trx) => {
+        const rows = await acknowledged(trx).limit(PRUNE_CHUNK).execute();
+        const byRoom = new Map<string, number[]>();
+        for (const r of rows) {
+          const seqs = byRoom.get(r.room_id);
+          if (seqs) seqs.push(Number(r.seq));
+          else byRoom.set(r.room_id, [Number(r.seq)]);
+        }
+        for (const [room, seqs] of byRoom) {
+          await trx.deleteFrom('messages').where('room_id', '=', room).where('seq', 'in', seqs).execute();
+        }
+        return rows.length;
+      });
+      total += removed;
+      if (removed < PRUNE_CHUNK) break;
+      await turn();
+    }
+    return total + (await this.expire(olderThan));
+  }
+
+  /**
+   * Deletes messages older than `olderThan`, whoever has read them. There is no index on the message's time
+   * (it would be written with every message and read once a minute): a room's messages are in time order by
+   * sequence, since its hub stamps them as it orders them, so what is too old is a run from the room's start.
+   * Rooms are looked at a page at a time by their first message; the old run of each is deleted up to the
+   * first message young enough to keep, at most a chunk per transaction. Should a hub's clock step back, the
+   * messages after the step are kept until those before them expire: at most the step longer.
+   */
+  private async expire(olderThan: number): Promise<number> {
+    let total = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await firstMessages(this.db, after);
+      if (page.length === 0) break;
+      after = page.at(-1)!.id;
+      const due = page.filter((r) => r.first_ts !== null && Number(r.first_ts) < olderThan).map((r) => r.id);
+      while (due.length > 0) {
+        total += await relaxedTransaction(this.db, this.flavor, async (trx) => {
+          let removed = 0;
+          while (due.length > 0 && removed < PRUNE_CHUNK) {
+            const room = due[0]!;
+            const head = await trx
+              .selectFrom('messages')
+              .select(['seq', 'ts'])
+              .where('room_id', '=', room)
+              .orderBy('seq')
+              .limit(PRUNE_CHUNK - removed)
+              .execute();
+            const old = head.findIndex((m) => Number(m.ts) >= olderThan);
+            const count = old === -1 ? head.length : old;
+            if (count > 0) {
+              await trx
+                .deleteFrom('messages')
+                .where('room_id', '=', room)
+                .where('seq', '<=', head[count - 1]!.seq)
+                .execute();
+            }
+            removed += count;
+            // The room is done unless the chunk ran out inside its old run.
+            if (removed < PRUNE_CHUNK || old !== -1) due.shift();
           }
-          for (const [room, seqs] of byRoom) {
-            await trx.deleteFrom('messages').where('room_id', '=', room).where('seq', 'in', seqs).execute();
-          }
-          return rows.length;
+          return removed;
         });
-        total += removed;
-        if (removed < PRUNE_CHUNK) break;
-        await new Promise((resolve) => setImmediate(resolve));
+        await turn();
       }
     }
     return total;
   }
+}
+
+/** One turn of the event loop, between two chunks. */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Rooms looked at per statement by `expire`. */
+const ROOM_PAGE = 500;
+
+/** The next page of rooms (by id, after `after`), each with its first stored message's time (null: none). */
+function firstMessages(db: Db, after: string | undefined) {
+  let rooms = db.selectFrom('rooms').select('id').orderBy('id').limit(ROOM_PAGE);
+  if (after !== undefined) rooms = rooms.where('id', '>', after);
+  return db
+    .selectFrom(rooms.as('r'))
+    .select((eb) => [
+      'r.id',
+      eb
+        .selectFrom('messages')
+        .select('messages.ts')
+        .whereRef('messages.room_id', '=', 'r.id')
+        .orderBy('messages.seq')
+        .limit(1)
+        .as('first_ts'),
+    ])
+    .orderBy('r.id')
+    .execute();
 }
 
 /** Messages deleted per transaction by `prune`. */
@@ -165,9 +240,4 @@ function acknowledged(db: Db) {
         ),
       ),
     );
-}
-
-/** Messages older than retention allows, whoever has read them. */
-function expired(db: Db, olderThan: number) {
-  return db.selectFrom('messages').select(['room_id', 'seq']).where('ts', '<', olderThan);
 }

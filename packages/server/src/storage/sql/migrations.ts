@@ -301,6 +301,27 @@ function outboxRuns(flavor: Flavor): Migration {
   };
 }
 
+/**
+ * Indexes written with every message and (almost) never read go. Retention finds old messages through each room's
+ * first message (cursors.ts), not an index on their time. The clientIds a hub deduplicates by are unique per device;
+ * messages without one (a follower's copies, handshakes) no longer take a place in that index.
+ */
+function leanMessageIndexes(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.dropIndex('messages_by_ts').execute();
+      await db.schema
+        .createIndex('messages_by_client_id')
+        .unique()
+        .on('messages')
+        .columns(['device_id', 'client_id'])
+        .where(sql.ref('client_id'), 'is not', null)
+        .execute();
+      await db.schema.dropIndex('messages_client_id').execute();
+    },
+  };
+}
+
 export function migrationsFor(flavor: Flavor): Record<string, Migration> {
   return {
     '0001_initial': initial(flavor),
@@ -310,6 +331,7 @@ export function migrationsFor(flavor: Flavor): Record<string, Migration> {
     '0005_federated_rooms': federatedRooms(flavor),
     '0006_attachments_room_salt': attachments(flavor),
     '0007_outbox_runs': outboxRuns(flavor),
+    '0008_lean_message_indexes': leanMessageIndexes(),
   };
 }
 
