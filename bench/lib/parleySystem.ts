@@ -147,6 +147,8 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
     if (!rx) throw new Error('parley: send before setup');
     if (stray) throw new Error(`parley: ${stray}`);
     const runId = randomBytes(4).readUInt32BE(0);
+    // clientIds as the SDK makes them (util/bytes.ts): the time, then what tells them apart, in hex.
+    const idPrefix = `${Date.now().toString(16).padStart(12, '0')}${runId.toString(16).padStart(8, '0')}`;
     const filler = randomBytes(payloadBytes);
     const payloads = Array.from({ length: n }, (_, i) => {
       filler.writeUInt32BE(runId, 0);
@@ -175,7 +177,7 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
         const arrival = new Promise<void>((resolve) => {
           landed[i] = resolve;
         });
-        run.answered(i, await submit(payloads[i]!, `bench-${runId}-${i}`));
+        run.answered(i, await submit(payloads[i]!, `${idPrefix}${i.toString(16).padStart(8, '0')}`));
         await arrival;
       });
     } finally {

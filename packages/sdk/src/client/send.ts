@@ -5,7 +5,7 @@ import { commitPending, encryptApplication } from '@parley/crypto';
 import { encodeContent, messageId } from '@parley/protocol';
 import { type Intent, toContent } from '../content/mapping.js';
 import { isTransient, SdkError } from '../errors.js';
-import { randomClientId, sha256, toHex, wipe } from '../util/bytes.js';
+import { newClientId, sha256, toHex, wipe } from '../util/bytes.js';
 import { sleep } from '../util/mutex.js';
 import { commitToRoom } from './commit.js';
 import { eventOf, indexEntry, roomAfter } from './intents.js';
@@ -35,7 +35,7 @@ const hubOf = (uri: string) => /^mimi:\/\/([^/]+)\//.exec(uri)?.[1];
  * the same clientId, which the hub deduplicates: a message is stored once however it got there.
  */
 async function submit(s: Session, room: string, uri: string, payload: Uint8Array) {
-  const clientId = randomClientId();
+  const clientId = newClientId();
   const stream = s.stream;
   if (stream?.open && hubOf(uri) === s.me.domain) {
     let timer: ReturnType<typeof setTimeout> | undefined;

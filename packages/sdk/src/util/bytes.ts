@@ -46,9 +46,14 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', new Uint8Array(bytes)));
 }
 
-/** A random id for idempotent submits (the provider's `clientId`): 22 URL-safe characters. */
-export function randomClientId(): string {
-  return toHex(randomBytes(12));
+/**
+ * An id for idempotent submits (the provider's `clientId`): the time in milliseconds (12 hex digits), then 8
+ * random bytes (16). A device's ids sort in the order it made them, so the provider's index of them grows at
+ * its end rather than at random places (each a page written to its disk); the random part keeps ids made in the
+ * same millisecond apart. The provider learns nothing from the time: it sees when the submit arrives.
+ */
+export function newClientId(now = Date.now()): string {
+  return Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12) + toHex(randomBytes(8));
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
