@@ -120,7 +120,14 @@ export class FederatedRooms {
     return this.receiveOne(origin, message, depth + 1);
   }
 
-  /** Fetches the hub's messages between `after` and `before` and applies them in order. */
+  /**
+   * Fetches the hub's messages between `after` and `before` and applies them in order. The hub answers what it
+   * still keeps after `after`, in order. A hole in its answer, before a message it does keep, is gone for good:
+   * the hub gave up sending it (after `giveUpAfterMs`, a long outage of ours) and its retention deleted it since.
+   * No one can fill it, so the room moves past it rather than stop here for ever; its devices see the
+   * sequence jump, as after their own retention. An answer with nothing at or after the hole (not even the
+   * message the hub is sending) explains nothing: that stays a gap.
+   */
   private async fillGap(origin: string, room: string, after: number, before: number): Promise<boolean> {
     let position = after;
     while (position < before - 1) {
@@ -132,9 +139,16 @@ export class FederatedRooms {
         limit,
       });
       if (!got.ok || got.status !== 200 || !Array.isArray(got.body?.messages)) return false;
-      const page = got.body.messages.filter((m) => m.room === room && m.seq > position && m.seq < before);
+      const page = got.body.messages.filter((m) => m.room === room && m.seq > position);
       if (page.length === 0) return false;
       for (const wire of page) {
+        if (wire.seq <= position) return false; // out of order
+        const kept = Math.min(wire.seq, before);
+        if (kept > position + 1) {
+          if (!(await this.storage.federation.skipGone(origin, room, position, kept - 1))) return false;
+          position = kept - 1;
+        }
+        if (wire.seq >= before) break;
         const message = messageFromWire(this.domain, wire);
         if (!message || message.seq !== position + 1) return false;
         const applied = await this.storage.federation.receive(origin, message);

@@ -354,6 +354,12 @@ export interface FederationStore {
     messages: StoredMessage[],
     txn?: { id: string; at: number },
   ): Promise<ReceiveResult[]>;
+  /**
+   * Moves a followed room of hub `origin` from `from` (its last sequence here) to `to` without storing what lies
+   * between: the hub keeps none of it any more (see federation/rooms.ts, `fillGap`). False, changing nothing, if
+   * the room is not followed from `origin` or is no longer at `from`.
+   */
+  skipGone(origin: string, room: string, from: number, to: number): Promise<boolean>;
   /** Messages of a room this provider is hub of that `domain`'s users may have: for a follower's gap. */
   history(roomId: string, domain: string, after: number, limit: number): Promise<StoredMessage[] | undefined>;
   /** Whether `origin`'s transaction was applied already; `remember` records it as applied. */

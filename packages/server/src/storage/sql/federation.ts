@@ -26,6 +26,7 @@ import {
   isLocal,
   join,
   leave,
+  lockRoom,
   PENDING,
   startCursors,
   toMessage,
@@ -161,6 +162,16 @@ export class SqlFederation implements FederationStore {
       .orderBy('at')
       .execute();
     return rows.map((r) => ({ room: r.room_id, clientId: r.client_id, reason: r.reason, at: Number(r.at) }));
+  }
+
+  async skipGone(origin: string, roomId: string, from: number, to: number): Promise<boolean> {
+    if (!(to > from)) return false;
+    return this.db.transaction().execute(async (trx) => {
+      const room = await lockRoom(trx, roomId, this.flavor);
+      if (!room || room.hub !== origin || room.lastSeq !== from) return false;
+      await trx.updateTable('rooms').set({ last_seq: to }).where('id', '=', roomId).execute();
+      return true;
+    });
   }
 
   async receive(origin: string, message: StoredMessage): Promise<ReceiveResult> {
