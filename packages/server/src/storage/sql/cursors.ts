@@ -146,39 +146,36 @@ async function roomsAfter(db: Db, after: string | undefined): Promise<RoomFloors
   if (after !== undefined) page = page.where('id', '>', after);
   const rows = await db
     .selectFrom(page.as('r'))
-    .select((eb) => [
-      'r.id',
-      eb
-        .selectFrom('messages')
-        .select('messages.seq')
-        .whereRef('messages.room_id', '=', 'r.id')
-        .orderBy('messages.seq')
-        .limit(1)
-        .as('first_seq'),
-      eb
-        .selectFrom('messages')
-        .select('messages.ts')
-        .whereRef('messages.room_id', '=', 'r.id')
-        .orderBy('messages.seq')
-        .limit(1)
-        .as('first_ts'),
-      eb
-        .selectFrom('device_cursors')
-        .select((s) => s.fn.min('device_cursors.seq').as('v'))
-        .whereRef('device_cursors.room_id', '=', 'r.id')
-        .as('cursor_floor'),
-      eb
-        .selectFrom('room_members')
-        .select((s) => s.fn.min('room_members.joined_seq').as('v'))
-        .whereRef('room_members.room_id', '=', 'r.id')
-        .where('room_members.pending', '=', 1)
-        .as('pending_from'),
-      eb
-        .selectFrom('outbox')
-        .select((s) => s.fn.min('outbox.seq').as('v'))
-        .whereRef('outbox.room_id', '=', 'r.id')
-        .as('owed_from'),
-    ])
+    .select((eb) => {
+      const first = (column: 'seq' | 'ts') =>
+        eb
+          .selectFrom('messages')
+          .select(column)
+          .whereRef('messages.room_id', '=', 'r.id')
+          .orderBy('messages.seq')
+          .limit(1);
+      return [
+        'r.id',
+        first('seq').as('first_seq'),
+        first('ts').as('first_ts'),
+        eb
+          .selectFrom('device_cursors')
+          .select((s) => s.fn.min('device_cursors.seq').as('v'))
+          .whereRef('device_cursors.room_id', '=', 'r.id')
+          .as('cursor_floor'),
+        eb
+          .selectFrom('room_members')
+          .select((s) => s.fn.min('room_members.joined_seq').as('v'))
+          .whereRef('room_members.room_id', '=', 'r.id')
+          .where('room_members.pending', '=', 1)
+          .as('pending_from'),
+        eb
+          .selectFrom('outbox')
+          .select((s) => s.fn.min('outbox.seq').as('v'))
+          .whereRef('outbox.room_id', '=', 'r.id')
+          .as('owed_from'),
+      ];
+    })
     .orderBy('r.id')
     .execute();
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
