@@ -91,7 +91,7 @@ export class SqlCursors {
    * Deletes what retention allows, room by room: in each room, what may go is a run from its start (see
    * `deletable`), so pruning reads a few index entries per room and the messages it deletes, never the
    * messages it keeps. (It used to look at every stored message against every rule: with 200,000 messages
-   * waiting for a device that was away, each prune stopped the provider for 120 ms, every minute.)
+   * waiting for a device that was away, each prune stopped the provider for 125 ms, every minute.)
    * At most a chunk of messages per transaction, with a turn of the event loop between (one statement for
    * everything stopped a busy provider for the whole delete: 40,000 messages, 210 ms, every minute). Relaxed:
    * a deletion lost in a crash is only made again by the next prune.
