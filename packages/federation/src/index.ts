@@ -30,6 +30,7 @@ export {
   type CircuitState,
   type DeliveryFailure,
   FIVE_DAYS_MS,
+  parseRetryAfter,
   type RetryDecision,
   type RetryOptions,
   retryDelay,

@@ -81,6 +81,33 @@ export function retryDelay(attempt: number, lastError: unknown, options: RetryOp
   return { retryInMs: Math.round(Math.min(delay, deadline - options.now)) };
 }
 
+const IMF_FIXDATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const RFC850_DATE = /^[A-Z][a-z]+day, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME_DATE = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
+/**
+ * How long a `Retry-After` header (RFC 9110, section 10.2.3) asks to wait, in ms from `now`: delay-seconds (a
+ * non-negative whole number) or an HTTP-date (a date in the past means at once). Undefined when absent or not
+ * one of the two.
+ *
+ * @example
+ * parseRetryAfter('120', now); // 120000
+ * parseRetryAfter('Sun, 29 Nov 2026 16:00:00 GMT', Date.parse('2026-11-29T15:59:30Z')); // 30000
+ */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // The three forms of HTTP-date a recipient must take (RFC 9110, section 5.6.7); anything else Date.parse might
+  // read is not one. asctime's carries no zone: it is GMT too.
+  let date: string;
+  if (IMF_FIXDATE.test(text) || RFC850_DATE.test(text)) date = text;
+  else if (ASCTIME_DATE.test(text)) date = `${text} GMT`;
+  else return undefined;
+  const at = Date.parse(date);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreakerOptions {

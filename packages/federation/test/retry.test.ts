@@ -5,6 +5,7 @@ import {
   backoffCeiling,
   CircuitBreaker,
   FIVE_DAYS_MS,
+  parseRetryAfter,
   type RetryDecision,
   retryDelay,
 } from '@parley/federation';
@@ -185,5 +186,30 @@ describe('CircuitBreaker', () => {
     assert.equal(breaker.allowRequest('d'), false);
     clock += 1;
     assert.equal(breaker.allowRequest('d'), true);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-11-29T15:59:30Z');
+  test('reads delay-seconds and HTTP-dates, and nothing else', () => {
+    assert.equal(parseRetryAfter('120', now), 120_000);
+    assert.equal(parseRetryAfter(' 0 ', now), 0);
+    assert.equal(parseRetryAfter('Sun, 29 Nov 2026 16:00:00 GMT', now), 30_000);
+    assert.equal(parseRetryAfter('Sun, 29 Nov 2026 15:00:00 GMT', now), 0, 'a date past means at once');
+    // The obsolete forms of HTTP-date (RFC 9110, section 5.6.7), which a recipient must take too.
+    const asOf1994 = Date.parse('1994-11-06T08:49:00Z');
+    assert.equal(parseRetryAfter('Sunday, 06-Nov-94 08:49:37 GMT', asOf1994), 37_000);
+    assert.equal(parseRetryAfter('Sun Nov  6 08:49:37 1994', asOf1994), 37_000);
+    for (const bad of [
+      undefined,
+      '',
+      '-5',
+      '1.5',
+      '2e3',
+      'soon',
+      '2026-11-29T16:00:00Z',
+      'Sun, 99 Nov 2026 GMT',
+    ])
+      assert.equal(parseRetryAfter(bad, now), undefined, String(bad));
   });
 });

@@ -1,8 +1,9 @@
 // The outbox's promises, against a peer that never answers: items wait with backoff and are not lost; an item
-// still undelivered after the give-up period is dropped and its device told (GET /v1/undelivered).
+// still undelivered after the give-up period is dropped and its device told (GET /v1/undelivered). And against a
+// peer that asks it to wait (429 with Retry-After): it is not asked again sooner.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { backends, DeviceClient, startTestProvider, type TestProvider } from '@parley/testing';
+import { backends, DeviceClient, startTestProvider, TestNetwork, type TestProvider } from '@parley/testing';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -142,5 +143,64 @@ describe('the outbox against a dead peer', () => {
       ['one', 'two', 'three'],
     );
     await store.delivered(read);
+  });
+});
+
+describe('the outbox against a peer that asks it to wait', () => {
+  // b lets a through once every 2 s (a bucket of one token), and says so in its 429's Retry-After.
+  let net: Awaited<ReturnType<typeof TestNetwork.create>>;
+  let alice: DeviceClient;
+  before(async () => {
+    net = await TestNetwork.create({
+      providers: 2,
+      config: (domain) =>
+        domain === 'b.localhost' ? { federation: { peerLimit: { capacity: 1, perMinute: 30 } } } : {},
+    });
+    alice = await DeviceClient.register(net.url('a.localhost'), 'alice');
+  });
+  after(() => net?.close());
+
+  it('waits as long as the 429 says before it tries again, and then delivers', async () => {
+    const a = net.byDomain['a.localhost']!.provider.ctx;
+    const b = net.byDomain['b.localhost']!.provider.ctx;
+    const deliver = async (clientId: string) => {
+      await a.storage.federation.enqueue(
+        [
+          {
+            destination: 'b.localhost',
+            kind: 'submit',
+            device: alice.deviceId,
+            body: new TextEncoder().encode(
+              JSON.stringify({
+                room: 'roomroomroomroom',
+                sender: 'mimi://a.localhost/u/alice',
+                device: alice.deviceId,
+                clientId,
+                payload: 'AAAA',
+              }),
+            ),
+          },
+        ],
+        Date.now(),
+      );
+      a.outbox.kick('b.localhost');
+      for (let i = 0; i < 100; i++) {
+        if ((await a.storage.federation.due('b.localhost', 10)).length === 0) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.fail(`${clientId} was not delivered to b within 10 s`);
+    };
+    const refusedByB = async () =>
+      (await b.metrics.requests.get()).values
+        .filter((v) => v.labels.route === '/federation/v1/submitMessage' && v.labels.status === 429)
+        .reduce((sum, v) => sum + v.value, 0);
+    await deliver('first'); // takes b's one token
+    const started = Date.now();
+    await deliver('second'); // refused once with Retry-After, then let through
+    const waited = Date.now() - started;
+    // Without Retry-After the backoff's retries come within a second (the network's 50 ms base, 1 s cap) and are
+    // refused again until the token is back: more than one 429.
+    assert.equal(await refusedByB(), 1, 'asked once too early, not again');
+    assert.ok(waited >= 1000, `waited ${waited} ms`);
   });
 });

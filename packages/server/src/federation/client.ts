@@ -4,7 +4,7 @@
  * carry a signature of the peer bound to our request, or it is not believed. Expected failures are values.
  */
 import { randomBytes } from 'node:crypto';
-import { signRequest, verifyResponse } from '@parley/federation';
+import { parseRetryAfter, signRequest, verifyResponse } from '@parley/federation';
 import type { EndpointName } from './discovery.js';
 import { endpointUrl } from './discovery.js';
 import type { PeerDirectory } from './peers.js';
@@ -16,7 +16,8 @@ export const REQUEST_COMPONENTS = ['@method', '@target-uri', 'content-digest', '
 export const ORIGIN_HEADER = 'parley-origin';
 
 export type FederationResult<T = unknown> =
-  | { ok: true; status: number; body: T }
+  /** `retryAfterMs`: how long the peer asked us to wait (its `Retry-After`), when it did. */
+  | { ok: true; status: number; body: T; retryAfterMs?: number }
   | {
       ok: false;
       /**
@@ -110,7 +111,17 @@ export class FederationClient {
     }
     try {
       const parsed = bytes.length === 0 ? undefined : (JSON.parse(bytes.toString('utf8')) as T);
-      return { ok: true, status: response.status, body: parsed as T };
+      const header = response.headers['retry-after'];
+      const retryAfterMs = parseRetryAfter(
+        typeof header === 'string' ? header : undefined,
+        this.options.now(),
+      );
+      return {
+        ok: true,
+        status: response.status,
+        body: parsed as T,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      };
     } catch {
       return { ok: false, reason: 'badResponse', detail: 'not JSON' };
     }

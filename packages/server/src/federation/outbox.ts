@@ -302,6 +302,9 @@ export class Outbox {
     }
     const transient =
       result.status >= 500 || result.status === 429 || result.status === 401 || result.status === 408;
-    return { ok: false, permanent: !transient, detail: `status ${result.status}` };
+    // A peer that asks us to wait (429, 503) is not asked again sooner, even past the backoff's cap: it only
+    // delays what is owed to it, and never past the give-up deadline (retryDelay).
+    const wait = transient && result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {};
+    return { ok: false, permanent: !transient, detail: `status ${result.status}`, ...wait };
   }
 }
