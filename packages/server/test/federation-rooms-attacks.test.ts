@@ -258,6 +258,32 @@ describe('a malicious provider c, validly signed', () => {
     assert.equal(copy?.room.hub, 'a.localhost', 'b follows the room from its hub, not from c');
     assert.equal(copy?.room.lastSeq, await lastSeqOf('a.localhost', later.id));
   });
+
+  // Last in this group: bob adding mallory makes them contacts on b, which the cases above must not see.
+  it('cannot take a group a third party made as a contact alice made', async () => {
+    // bob puts alice and mallory in one group: alice is an active member (she knows bob), and so is mallory.
+    const group = await r.bob.client.createRoom({
+      kind: 'group',
+      members: ['alice@a.localhost', 'mallory@c.localhost'],
+      name: 'bob’s friends',
+    });
+    const a = storageOf(r.net, 'a.localhost');
+    await eventually('alice is an active member of bob’s group on a', async () => {
+      const found = await a.rooms.getRoom(group.id);
+      return found?.members.some((m) => m.handle === 'alice' && !m.pending) === true;
+    });
+    assert.equal(await a.federation.consent('alice', 'mallory@c.localhost'), undefined);
+    const sent = await post(r.net, C, 'a.localhost', 'updateConsent', {
+      txn: rid(),
+      items: [{ requester: ALICE, target: MALLORY, state: 'granted' }],
+    });
+    assert.equal(sent.status, 200);
+    assert.equal(
+      await a.federation.consent('alice', 'mallory@c.localhost'),
+      undefined,
+      'a shared group is no contact alice made',
+    );
+  });
 });
 
 describe('after alice removes bob from the group', () => {
