@@ -173,7 +173,8 @@ async function verifyMessage(
     if (!digest.ok) return fail('badDigest');
   }
   const validUntil = Math.min(created + options.maxAgeSeconds, expires ?? Number.POSITIVE_INFINITY);
-  if (options.replayCache && !options.replayCache.firstSeen(keyId, signed.value, (validUntil + 1) * 1000)) {
+  const replayCache = options.replayCache;
+  if (replayCache && !replayCache.firstSeen(keyId, signed.value, (validUntil + 1) * 1000, created)) {
     return fail('replayed');
   }
   return { ok: true, keyId, created, label, components: input.items.map((item) => item.value) };

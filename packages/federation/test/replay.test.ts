@@ -35,3 +35,17 @@ test('key ids cannot be confused with signature text', () => {
   assert.equal(cache.firstSeen('ab', 'c', 10), true);
   assert.equal(cache.firstSeen('a', 'bc', 10), true);
 });
+
+test('a signature created before the cache began to remember is refused: an earlier process may have taken it', () => {
+  const started = 1_700_000_000_500; // ms, half-way through a second
+  const cache = new ReplayCache({ now: () => started });
+  const second = Math.floor(started / 1000);
+  assert.equal(cache.firstSeen('k', sig(1), started + 60_000, second - 1), false);
+  assert.equal(cache.size, 0, 'nothing stored for it');
+  assert.equal(
+    cache.firstSeen('k', sig(2), started + 60_000, second),
+    true,
+    'the second it started in passes',
+  );
+  assert.equal(cache.firstSeen('k', sig(3), started + 60_000), true, 'without a creation time: as before');
+});

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ReplayCache } from '@parley/federation';
 import { ENDPOINTS } from '@parley/server';
 import { DeviceClient, TestNetwork } from '@parley/testing';
 import type { Sent } from './federationSupport.js';
@@ -68,6 +69,22 @@ describe('forged traffic to every federation endpoint: 401, and nothing changes'
       assert.deepEqual(await snapshot(r), was);
     });
   }
+
+  it('a request signed before the provider started is refused as a possible replay', async () => {
+    // reportAbuse is not deduplicated: a replay the new process let through would file the report twice.
+    const e = (await table()).reportAbuse!;
+    const request = await signed(r.net, e.from, e.to, 'reportAbuse', e.body);
+    const first = await send(request);
+    assert.notEqual(first.status, 401, first.text);
+    // A restart forgets what was accepted: the new process remembers from its start, a second later here.
+    await new Promise((resolve) => setTimeout(resolve, 1_010 - (Date.now() % 1_000)));
+    r.net.byDomain[e.to]!.provider.ctx.federation.replay = new ReplayCache();
+    const was = await snapshot(r);
+    assert.deepEqual(refusal(await send(request)), [401, 'replayed']);
+    assert.deepEqual(await snapshot(r), was);
+    const fresh = await send(await signed(r.net, e.from, e.to, 'reportAbuse', e.body));
+    assert.notEqual(fresh.status, 401, `signed anew, it passes: ${fresh.text}`);
+  });
 
   for (const name of [
     'keyMaterial',

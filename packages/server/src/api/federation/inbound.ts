@@ -45,7 +45,7 @@ const MESSAGES: Record<VerifyFailure, string> = {
   expired: 'The request signature is too old.',
   future: 'The request signature was created in the future.',
   badDigest: 'The body does not match its Content-Digest.',
-  replayed: 'This request was already accepted once.',
+  replayed: 'This request was accepted once already, or signed before this provider started: sign it anew.',
 };
 
 const EMPTY = Buffer.alloc(0);
