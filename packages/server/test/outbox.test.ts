@@ -7,6 +7,18 @@ import { backends, DeviceClient, startTestProvider, TestNetwork, type TestProvid
 
 const DAY = 24 * 3600 * 1000;
 
+/** A submit item of alice@a's, for a room no provider has (a peer that answers refuses it). */
+const submitItem = (device: string, clientId: string) =>
+  new TextEncoder().encode(
+    JSON.stringify({
+      room: 'roomroomroomroom',
+      sender: 'mimi://a.localhost/u/alice',
+      device,
+      clientId,
+      payload: 'AAAA',
+    }),
+  );
+
 describe('the outbox against a dead peer', () => {
   let a: TestProvider;
   let alice: DeviceClient;
@@ -20,16 +32,7 @@ describe('the outbox against a dead peer', () => {
   });
   after(() => a?.close());
 
-  const submit = (clientId: string) =>
-    new TextEncoder().encode(
-      JSON.stringify({
-        room: 'roomroomroomroom',
-        sender: 'mimi://a.localhost/u/alice',
-        device: alice.deviceId,
-        clientId,
-        payload: 'AAAA',
-      }),
-    );
+  const submit = (clientId: string) => submitItem(alice.deviceId, clientId);
   const settle = () => new Promise((r) => setTimeout(r, 600));
 
   it('keeps retrying a fresh item: nothing is dropped, attempts are counted', async () => {
@@ -170,15 +173,7 @@ describe('the outbox against a peer that asks it to wait', () => {
             destination: 'b.localhost',
             kind: 'submit',
             device: alice.deviceId,
-            body: new TextEncoder().encode(
-              JSON.stringify({
-                room: 'roomroomroomroom',
-                sender: 'mimi://a.localhost/u/alice',
-                device: alice.deviceId,
-                clientId,
-                payload: 'AAAA',
-              }),
-            ),
+            body: submitItem(alice.deviceId, clientId),
           },
         ],
         Date.now(),
