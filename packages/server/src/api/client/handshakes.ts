@@ -1,5 +1,6 @@
 // POST /v1/rooms/:roomId/commits, POST /v1/rooms/:roomId/proposals, GET /v1/rooms/:roomId/groupinfo —
 // MLS handshakes of encrypted rooms, checked by this provider as the room's hub.
+import { inspectGroupInfo } from '@parley/crypto';
 import { MAX_HANDSHAKE_BYTES, RoomParams, SubmitCommit, SubmitProposal } from '@parley/protocol';
 import { type Context, decodeBase64, type Route } from '../../context.js';
 import type { HandshakeSubmission } from '../../delivery/handshakes.js';
@@ -14,7 +15,13 @@ const bodyLimit = 4 * Math.ceil(MAX_HANDSHAKE_BYTES / 3) * 3 + 64 * 1024;
  */
 async function submitHandshake(ctx: Context, submission: HandshakeSubmission) {
   const hub = await ctx.hub.hubOf(submission.room);
-  if (hub) return ctx.remote.handshake({ ...submission, hub });
+  if (hub) {
+    // Read before relaying: the hub's notify of this very commit may be applied here before its answer.
+    const before = await ctx.storage.rooms.getRoom(submission.room);
+    const stored = await ctx.remote.handshake({ ...submission, hub });
+    await consentToAdded(ctx, submission, new Set(before?.members.map((m) => m.handle)));
+    return stored;
+  }
   const result = await ctx.hub.handshake(ctx.mls, ctx.config.domain, submission, ctx.peerUsers);
   ctx.streams.wake(result.added);
   // Whom our user adds is no stranger to them: a later room from that user is no request here.
@@ -23,6 +30,24 @@ async function submitHandshake(ctx: Context, submission: HandshakeSubmission) {
   }
   const first = result.messages[0]!;
   return { seq: first.seq, ts: first.ts, epoch: result.room.epoch };
+}
+
+/**
+ * A commit our user made in a room hubbed elsewhere, which the hub accepted: whom it adds is no stranger to our
+ * user, as when this provider is the hub. Read from the GroupInfo of the epoch it leads to (our user's device
+ * uploaded it, the hub checked it against the commit), its members less those the room had before.
+ */
+async function consentToAdded(ctx: Context, submission: HandshakeSubmission, before: Set<string>) {
+  if (submission.kind !== 'commit' || !submission.groupInfo) return;
+  const info = await inspectGroupInfo(ctx.mls, submission.groupInfo);
+  if (!info.ok) return;
+  const added = new Set(
+    info.members
+      .map((m) => ctx.remote.memberKey(m.userUri))
+      .filter((key): key is string => key?.includes('@') === true && !before.has(key)),
+  );
+  for (const user of added)
+    await ctx.storage.federation.setConsent(submission.handle, user, 'accepted', ctx.now());
 }
 
 export const handshakes: Route = (app, ctx) => {
