@@ -16,10 +16,11 @@ const bodyLimit = 4 * Math.ceil(MAX_HANDSHAKE_BYTES / 3) * 3 + 64 * 1024;
 async function submitHandshake(ctx: Context, submission: HandshakeSubmission) {
   const hub = await ctx.hub.hubOf(submission.room);
   if (hub) {
-    // Read before relaying: the hub's notify of this very commit may be applied here before its answer.
-    const before = await ctx.storage.rooms.getRoom(submission.room);
+    // Members read before relaying: the hub's notify of this very commit may be applied here before its answer.
+    const adds = submission.kind === 'commit' && submission.groupInfo !== undefined;
+    const before = adds ? await ctx.storage.rooms.getRoom(submission.room) : undefined;
     const stored = await ctx.remote.handshake({ ...submission, hub });
-    await consentToAdded(ctx, submission, new Set(before?.members.map((m) => m.handle)));
+    if (adds) await consentToAdded(ctx, submission, new Set(before?.members.map((m) => m.handle)));
     return stored;
   }
   const result = await ctx.hub.handshake(ctx.mls, ctx.config.domain, submission, ctx.peerUsers);
@@ -38,7 +39,7 @@ async function submitHandshake(ctx: Context, submission: HandshakeSubmission) {
  * uploaded it, the hub checked it against the commit), its members less those the room had before.
  */
 async function consentToAdded(ctx: Context, submission: HandshakeSubmission, before: Set<string>) {
-  if (submission.kind !== 'commit' || !submission.groupInfo) return;
+  if (!submission.groupInfo) return;
   const info = await inspectGroupInfo(ctx.mls, submission.groupInfo);
   if (!info.ok) return;
   const added = new Set(

@@ -42,7 +42,7 @@ export async function storedByClientId(trx: Db, inputs: AppendInput[]): Promise<
     .selectAll()
     .where('device_id', 'in', [...new Set(keyed.map((i) => i.device))])
     .where('client_id', 'in', [...new Set(keyed.map((i) => i.clientId!))])
-    .where('client_id', 'is not', null)
+    .where('client_id', 'is not', null) // lets the planner take the partial index (migrations.ts)
     .execute();
   for (const row of rows) {
     const key = `${row.device_id}\n${row.client_id}`;
