@@ -182,13 +182,20 @@ describe('what b keeps about a’s users', { timeout: 240_000 }, () => {
   const paths: string[] = [];
   let net: Awaited<ReturnType<typeof TestNetwork.create>>;
   const devices: Device[] = [];
-  before(async () => {
-    net = await TestNetwork.create({ providers: 2, backend: fileBackend(paths) });
-  });
-  after(async () => {
-    await closeAll(...devices);
-    await net?.close();
-  });
+  // Hooks wait for ever by default: bounded, a hang in set-up or shutdown fails here, naming the hook.
+  before(
+    async () => {
+      net = await TestNetwork.create({ providers: 2, backend: fileBackend(paths) });
+    },
+    { timeout: 60_000 },
+  );
+  after(
+    async () => {
+      await closeAll(...devices);
+      await net?.close();
+    },
+    { timeout: 60_000 },
+  );
 
   it('holds addresses, device ids, ciphertext and consent about a’s users, and nothing else', async () => {
     const [A, B] = [net.url('a.localhost'), net.url('b.localhost')];
