@@ -1,11 +1,13 @@
-// `npm run bench:compare -- <other checkout> [--messages N] [--pairs N] [--window N]`: Parley's federated
+// `npm run bench:compare -- <other checkout> [--messages N] [--pairs N] [--window N] [--warm-up N]`: Parley's federated
 // delivery (the federation part's system: alice@a → bob@b, two `parley serve` processes) from another checkout of
 // this repository — a worktree of main, say, with its own node_modules — beside this checkout's, in one run. Both
 // are set up first; then their runs alternate (base, this; this, base; …) so that the machine's drift, a third
 // within minutes here, falls on both. Prints every run and the medians: messages/s, p50 and p99 latency, and the
 // CPU each process spent per message (the bench client, hub a, follower b) and the bytes the providers wrote to
 // the disk per message, read from /proc (Linux only).
-// Single runs differ by ±15% on this machine: judge a change by many pairs, never by one. Nothing is written.
+// Single runs differ by ±15% on this machine: judge a change by many pairs, never by one. Each side first delivers
+// `--warm-up` untimed messages (30,000 by default): V8 compiles a provider's per-batch code for tens of seconds
+// after start, and a change is judged at the steady speed. Nothing is written.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,29 +20,31 @@ interface Options {
   messages: number;
   pairs: number;
   window: number;
+  warmUp: number;
 }
 
 function usage(problem: string): never {
   console.error(
-    `${problem}\nusage: npm run bench:compare -- <other checkout> [--messages N] [--pairs N] [--window N]`,
+    `${problem}\nusage: npm run bench:compare -- <other checkout> [--messages N] [--pairs N] [--window N] [--warm-up N]`,
   );
   process.exit(2);
 }
 
-function count(value: string | undefined, name: string, max: number): number {
+function count(value: string | undefined, name: string, max: number, min = 1): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) usage(`${name} takes a whole number from 1 to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) usage(`${name} takes a whole number from ${min} to ${max}`);
   return n;
 }
 
 function parse(args: string[]): Options {
-  const options = { messages: 10_000, pairs: 6, window: 100 };
+  const options = { messages: 10_000, pairs: 6, window: 100, warmUp: 30_000 };
   let base: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--messages') options.messages = count(args[++i], arg, 100_000);
     else if (arg === '--pairs') options.pairs = count(args[++i], arg, 50);
     else if (arg === '--window') options.window = count(args[++i], arg, 1_000);
+    else if (arg === '--warm-up') options.warmUp = count(args[++i], arg, 1_000_000, 0);
     else if (arg.startsWith('-')) usage(`unknown option ${arg}`);
     else if (base === undefined) base = resolve(arg);
     else usage(`one other checkout only (${arg})`);
@@ -126,7 +130,7 @@ async function main(): Promise<void> {
       side.pids = [process.pid, ...providers(children().filter((pid) => !before.includes(pid)))];
       if (side.pids.length !== 3)
         throw new Error(`${side.name}: its two provider processes were not found in /proc`);
-      await side.system.send(500, 100); // warm-up, untimed
+      if (options.warmUp > 0) await side.system.send(options.warmUp, 100); // untimed
     }
     for (let pair = 0; pair < options.pairs; pair++) {
       for (const side of pair % 2 === 0 ? sides : [...sides].reverse()) {
