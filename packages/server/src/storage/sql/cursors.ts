@@ -9,8 +9,32 @@ import type { PendingRoom } from '../types.js';
 import type { Flavor } from './membership.js';
 import { relaxedTransaction } from './relaxed.js';
 import type { Database } from './schema.js';
+import { ListStatement, Statement } from './statement.js';
 
 type Db = Kysely<Database>;
+
+const CURSORS =
+  'select "c"."room_id", "c"."seq", "r"."last_seq", "m"."handle" as "member", "x"."left_seq" ' +
+  'from "device_cursors" as "c" inner join "rooms" as "r" on "r"."id" = "c"."room_id" ' +
+  'inner join "devices" as "d" on "d"."id" = "c"."device_id" ' +
+  'left join "room_members" as "m" on "m"."room_id" = "c"."room_id" and "m"."handle" = "d"."handle" ' +
+  'left join "room_departures" as "x" on "x"."room_id" = "c"."room_id" and "x"."handle" = "d"."handle" ' +
+  'where "c"."device_id" = ?';
+interface CursorRow {
+  room_id: string;
+  seq: number;
+  last_seq: number;
+  member: string | null;
+  left_seq: number | null;
+}
+const ALL_CURSORS = new Statement<CursorRow>(`${CURSORS} order by "c"."room_id"`);
+const SOME_CURSORS = new ListStatement<CursorRow>(
+  `${CURSORS} and "c"."room_id" in (?…) order by "c"."room_id"`,
+);
+const MOVE_CURSOR = new Statement(
+  'update "device_cursors" set "seq" = ? where "device_id" = ? and "room_id" = ? and "seq" < ?',
+);
+const DROP_CURSOR = new Statement('delete from "device_cursors" where "device_id" = ? and "room_id" = ?');
 
 export class SqlCursors {
   constructor(
@@ -20,20 +44,9 @@ export class SqlCursors {
 
   /** The device's cursors with where each ends: the room's end for members, the removal for former ones. */
   private async cursorsWithEnds(db: Db, deviceId: string, rooms?: string[]) {
-    let query = db
-      .selectFrom('device_cursors as c')
-      .innerJoin('rooms as r', 'r.id', 'c.room_id')
-      .innerJoin('devices as d', 'd.id', 'c.device_id')
-      .leftJoin('room_members as m', (j) =>
-        j.onRef('m.room_id', '=', 'c.room_id').onRef('m.handle', '=', 'd.handle'),
-      )
-      .leftJoin('room_departures as x', (j) =>
-        j.onRef('x.room_id', '=', 'c.room_id').onRef('x.handle', '=', 'd.handle'),
-      )
-      .select(['c.room_id', 'c.seq', 'r.last_seq', 'm.handle as member', 'x.left_seq'])
-      .where('c.device_id', '=', deviceId);
-    if (rooms) query = query.where('c.room_id', 'in', rooms);
-    const rows = await query.orderBy('c.room_id').execute();
+    const rows = rooms
+      ? await SOME_CURSORS.of(rooms.length).all(db, this.flavor, [deviceId, ...rooms])
+      : await ALL_CURSORS.all(db, this.flavor, [deviceId]);
     return rows.map((r) => ({
       room: r.room_id,
       cursor: Number(r.seq),
@@ -69,21 +82,9 @@ export class SqlCursors {
     for (const { room, seq } of acks) highest.set(room, Math.max(seq, highest.get(room) ?? 0));
     for (const c of await this.cursorsWithEnds(trx, deviceId, [...highest.keys()])) {
       const seq = Math.min(highest.get(c.room)!, c.end);
-      const done = trx
-        .deleteFrom('device_cursors')
-        .where('device_id', '=', deviceId)
-        .where('room_id', '=', c.room);
       // A former member's device that has read up to its removal is done with the room.
-      if (!c.member && seq >= c.end) await done.execute();
-      else if (seq > c.cursor) {
-        await trx
-          .updateTable('device_cursors')
-          .set({ seq })
-          .where('device_id', '=', deviceId)
-          .where('room_id', '=', c.room)
-          .where('seq', '<', seq)
-          .execute();
-      }
+      if (!c.member && seq >= c.end) await DROP_CURSOR.write(trx, this.flavor, [deviceId, c.room]);
+      else if (seq > c.cursor) await MOVE_CURSOR.write(trx, this.flavor, [seq, deviceId, c.room, seq]);
     }
   }
 

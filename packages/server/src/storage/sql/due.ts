@@ -3,11 +3,12 @@
  * of one room's messages and comes out as an entry per message. Memory serves what the hub stored lately; only
  * the rest is read, and only what is on the disk leaves (see unflushed.ts).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { KnownMessage, OutboxEntry, OutboxKind, StoredMessage } from '../types.js';
-import { toMessage } from './membership.js';
+import { type Flavor, toMessage } from './membership.js';
 import type { Database } from './schema.js';
-import { flushed, unflushed } from './unflushed.js';
+import { ListStatement, Statement } from './statement.js';
+import { flushed, UNFLUSHED_READ } from './unflushed.js';
 
 const key = (room: string, seq: number) => `${room}\n${seq}`;
 
@@ -17,32 +18,23 @@ interface Pending {
   room: string | null;
 }
 
+const OLDEST = new Statement<Selectable<Database['outbox']>>(
+  'select "id", "destination", "kind", "room_id", "seq", "seq_end", "device_id", "body", "created_at", ' +
+    `"attempts" from "outbox" where "destination" = ? order by "id" limit ? ${UNFLUSHED_READ}`,
+);
+const MESSAGES = new ListStatement<Database['messages']>(
+  'select * from "messages" where "room_id" = ? and "seq" in (?…)',
+);
+
 export async function dueItems(
   db: Kysely<Database>,
+  flavor: Flavor,
   destination: string,
   limit: number,
   known?: KnownMessage,
 ): Promise<OutboxEntry[]> {
   // Every row holds at least one entry: `limit` rows are enough for `limit` entries.
-  const rows = await db
-    .selectFrom('outbox')
-    .select([
-      'id',
-      'destination',
-      'kind',
-      'room_id',
-      'seq',
-      'seq_end',
-      'device_id',
-      'body',
-      'created_at',
-      'attempts',
-    ])
-    .where('destination', '=', destination)
-    .orderBy('id')
-    .limit(limit)
-    .modifyEnd(unflushed)
-    .execute();
+  const rows = await OLDEST.all(db, flavor, [destination, limit]);
   const all: Pending[] = [];
   for (const r of rows) {
     const entry = {
@@ -82,14 +74,9 @@ export async function dueItems(
     else if (missing.has(room)) missing.get(room)!.push(entry.seq);
     else missing.set(room, [entry.seq]);
   }
-  if (cut === 0 && missing.size === 0) await flushed(db);
+  if (cut === 0 && missing.size === 0) await flushed(db, flavor);
   for (const [room, seqs] of missing) {
-    const found = await db
-      .selectFrom('messages')
-      .selectAll()
-      .where('room_id', '=', room)
-      .where('seq', 'in', seqs)
-      .execute();
+    const found = await MESSAGES.of(seqs.length).all(db, flavor, [room, ...seqs]);
     for (const row of found) messages.set(key(room, Number(row.seq)), toMessage(row));
   }
   return items.map(({ entry, room }) => {

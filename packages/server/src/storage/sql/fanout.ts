@@ -11,18 +11,19 @@ import type { MemberRecord, StoredMessage } from '../types.js';
 import { domainOf, type Flavor } from './membership.js';
 import { insertRows, type Value } from './rows.js';
 import type { Database } from './schema.js';
+import { Statement } from './statement.js';
+
+const REMOTE_MEMBERS = new Statement<{ handle: string }>(
+  `select "handle" from "room_members" where "room_id" = ? and "handle" like '%@%'`,
+);
 
 /** The members of other providers (their addresses only): what a submit's fan-out needs to know. */
-export async function remoteMembers(
+export function remoteMembers(
   trx: Kysely<Database>,
+  flavor: Flavor,
   roomId: string,
 ): Promise<Pick<MemberRecord, 'handle'>[]> {
-  return trx
-    .selectFrom('room_members')
-    .select('handle')
-    .where('room_id', '=', roomId)
-    .where('handle', 'like', '%@%')
-    .execute();
+  return REMOTE_MEMBERS.all(trx, flavor, [roomId]);
 }
 
 export async function fanOut(

@@ -34,24 +34,33 @@ import {
 import { ReceiveBatch } from './receiveBatch.js';
 import { relaxedTransaction } from './relaxed.js';
 import type { Database } from './schema.js';
-import { flushed, unflushed } from './unflushed.js';
+import { Statement } from './statement.js';
+import { flushed, UNFLUSHED_READ } from './unflushed.js';
 
 type Db = Kysely<Database>;
 
+const REMEMBER = new Statement(
+  'insert into "federation_inbox" ("origin", "txn", "received_at") values (?, ?, ?) ' +
+    'on conflict ("origin", "txn") do nothing',
+);
+const SEEN = new Statement<{ txn: string }>(
+  `select "txn" from "federation_inbox" where "origin" = ? and "txn" = ? ${UNFLUSHED_READ}`,
+);
+const SETTLE_PART = new Statement(
+  'update "outbox" set "seq" = ? where "id" = ? and "seq" <= ? and "seq_end" > ?',
+);
+const SETTLE_WHOLE = new Statement('delete from "outbox" where "id" = ? and coalesce("seq_end", "seq") <= ?');
+
 /** Records `origin`'s transaction as applied. */
-async function remember(db: Db, origin: string, txn: string, at: number): Promise<void> {
-  await db
-    .insertInto('federation_inbox')
-    .values({ origin, txn, received_at: at })
-    .onConflict((oc) => oc.columns(['origin', 'txn']).doNothing())
-    .execute();
+async function remember(db: Db, flavor: Flavor, origin: string, txn: string, at: number): Promise<void> {
+  await REMEMBER.write(db, flavor, [origin, txn, at]);
 }
 
 /**
  * Removes settled entries: a row of one item is deleted; a notify run is settled up to the highest `seq` given
  * for it (its entries are taken oldest first), and deleted once nothing of it is left.
  */
-async function settleRows(db: Db, entries: OutboxRef[]): Promise<void> {
+async function settleRows(db: Db, flavor: Flavor, entries: OutboxRef[]): Promise<void> {
   const single: number[] = [];
   const through = new Map<number, number>();
   for (const { id, seq } of entries) {
@@ -60,20 +69,8 @@ async function settleRows(db: Db, entries: OutboxRef[]): Promise<void> {
   }
   if (single.length > 0) await db.deleteFrom('outbox').where('id', 'in', single).execute();
   for (const [id, seq] of through) {
-    const left = await db
-      .updateTable('outbox')
-      .set({ seq: seq + 1 })
-      .where('id', '=', id)
-      .where('seq', '<=', seq)
-      .where('seq_end', '>', seq)
-      .executeTakeFirst();
-    if (Number(left.numUpdatedRows) === 0) {
-      await db
-        .deleteFrom('outbox')
-        .where('id', '=', id)
-        .where((eb) => eb(eb.fn.coalesce('seq_end', 'seq'), '<=', seq))
-        .execute();
-    }
+    const left = await SETTLE_PART.write(db, flavor, [seq + 1, id, seq, seq]);
+    if (left === 0) await SETTLE_WHOLE.write(db, flavor, [id, seq]);
   }
 }
 
@@ -109,7 +106,7 @@ export class SqlFederation implements FederationStore {
   }
 
   due(destination: string, limit: number, known?: KnownMessage): Promise<OutboxEntry[]> {
-    return dueItems(this.db, destination, limit, known);
+    return dueItems(this.db, this.flavor, destination, limit, known);
   }
 
   async destinations(): Promise<string[]> {
@@ -120,7 +117,7 @@ export class SqlFederation implements FederationStore {
   async delivered(entries: OutboxRef[]): Promise<void> {
     if (entries.length === 0) return;
     // Lost in a crash, an item is only sent again: the peer applies it once (see relaxed.ts).
-    await relaxedTransaction(this.db, this.flavor, (trx) => settleRows(trx, entries));
+    await relaxedTransaction(this.db, this.flavor, (trx) => settleRows(trx, this.flavor, entries));
   }
 
   async attempted(ids: number[]): Promise<void> {
@@ -150,7 +147,7 @@ export class SqlFederation implements FederationStore {
           .onConflict((oc) => oc.columns(['device_id', 'client_id']).doNothing())
           .execute();
       }
-      await settleRows(trx, entries);
+      await settleRows(trx, this.flavor, entries);
     });
   }
 
@@ -204,7 +201,7 @@ export class SqlFederation implements FederationStore {
         results.push(result);
       }
       await batch.finish();
-      if (txn && results.every((r) => r.ok)) await remember(trx, origin, txn.id, txn.at);
+      if (txn && results.every((r) => r.ok)) await remember(trx, this.flavor, origin, txn.id, txn.at);
       return results;
     });
   }
@@ -336,20 +333,14 @@ export class SqlFederation implements FederationStore {
   }
 
   async seen(origin: string, txn: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('federation_inbox')
-      .select('txn')
-      .where('origin', '=', origin)
-      .where('txn', '=', txn)
-      .modifyEnd(unflushed)
-      .executeTakeFirst();
+    const row = await SEEN.first(this.db, this.flavor, [origin, txn]);
     // "Applied already" is said only of an application that is on the disk.
-    if (row !== undefined) await flushed(this.db);
+    if (row !== undefined) await flushed(this.db, this.flavor);
     return row !== undefined;
   }
 
   async remember(origin: string, txn: string, at: number): Promise<void> {
-    await remember(this.db, origin, txn, at);
+    await remember(this.db, this.flavor, origin, txn, at);
   }
 
   async consent(owner: string, peer: string): Promise<ConsentState | undefined> {

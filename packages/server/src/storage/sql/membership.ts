@@ -5,9 +5,11 @@
 import type { Kysely } from 'kysely';
 import type { MemberRecord, MemberRole, RoomKind, RoomRecord, RoomState, StoredMessage } from '../types.js';
 import type { Database } from './schema.js';
+import { type Flavor, Statement } from './statement.js';
+
+export type { Flavor } from './statement.js';
 
 type Db = Kysely<Database>;
-export type Flavor = 'sqlite' | 'postgres';
 
 /** Every room column but the GroupInfo, which only the hub's checks read. */
 export const roomColumns = [
@@ -58,33 +60,30 @@ export const toMessage = (row: Database['messages']): StoredMessage => ({
   ...(row.state ? { state: JSON.parse(row.state) as RoomState } : {}),
 });
 
+const IS_MEMBER = new Statement<{ handle: string }>(
+  `select "handle" from "room_members" where "room_id" = ? and "handle" = ? and "pending" = ${ACTIVE}`,
+);
+
 /** Whether the user is a member of the room now. */
-export async function isMember(db: Db, roomId: string, handle: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('room_members')
-    .select('handle')
-    .where('room_id', '=', roomId)
-    .where('handle', '=', handle)
-    .where('pending', '=', 0)
-    .executeTakeFirst();
-  return row !== undefined;
+export async function isMember(db: Db, flavor: Flavor, roomId: string, handle: string): Promise<boolean> {
+  return (await IS_MEMBER.first(db, flavor, [roomId, handle])) !== undefined;
 }
+
+const ROOM = `select ${roomColumns.map((c) => `"${c}"`).join(', ')} from "rooms" where "id" = ?`;
+const LOCK_ROOM = new Statement<Omit<Database['rooms'], 'group_info'>>(ROOM, `${ROOM} for update`);
 
 /** Reads the room row, locking it until the transaction ends where the database has row locks. */
 export async function lockRoom(trx: Db, roomId: string, flavor: Flavor) {
-  let query = trx.selectFrom('rooms').select(roomColumns).where('id', '=', roomId);
-  if (flavor === 'postgres') query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  const row = await LOCK_ROOM.first(trx, flavor, [roomId]);
   return row && toRoom(row);
 }
 
-export async function membersOf(trx: Db, roomId: string): Promise<MemberRecord[]> {
-  const rows = await trx
-    .selectFrom('room_members')
-    .select(['handle', 'role', 'joined_seq', 'pending'])
-    .where('room_id', '=', roomId)
-    .orderBy('handle')
-    .execute();
+const MEMBERS = new Statement<{ handle: string; role: string; joined_seq: number; pending: number }>(
+  'select "handle", "role", "joined_seq", "pending" from "room_members" where "room_id" = ? order by "handle"',
+);
+
+export async function membersOf(trx: Db, flavor: Flavor, roomId: string): Promise<MemberRecord[]> {
+  const rows = await MEMBERS.all(trx, flavor, [roomId]);
   return rows.map((r) => ({
     handle: r.handle,
     role: r.role as MemberRole,

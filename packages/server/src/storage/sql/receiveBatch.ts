@@ -9,8 +9,14 @@ import type { MemberRecord, RoomRecord, StoredMessage } from '../types.js';
 import { insertMessages, type NewRow } from './append.js';
 import { type Flavor, isLocal, lockRoom, membersOf } from './membership.js';
 import type { Database } from './schema.js';
+import { ListStatement, Statement } from './statement.js';
 
 type Db = Kysely<Database>;
+
+const BLOCKING = new ListStatement<{ owner: string }>(
+  `select "owner" from "consent" where "peer" = ? and "state" = 'blocked' and "owner" in (?…)`,
+);
+const POSITION = new Statement('update "rooms" set "last_seq" = ?, "epoch" = ? where "id" = ?');
 
 export class ReceiveBatch {
   private readonly rooms = new Map<string, RoomRecord | undefined>();
@@ -39,7 +45,7 @@ export class ReceiveBatch {
   async members(roomId: string): Promise<MemberRecord[]> {
     let found = this.members_.get(roomId);
     if (!found) {
-      found = await membersOf(this.trx, roomId);
+      found = await membersOf(this.trx, this.flavor, roomId);
       this.members_.set(roomId, found);
     }
     return found;
@@ -59,13 +65,7 @@ export class ReceiveBatch {
       const blocking =
         local.length === 0
           ? []
-          : await this.trx
-              .selectFrom('consent')
-              .select('owner')
-              .where('peer', '=', sender)
-              .where('state', '=', 'blocked')
-              .where('owner', 'in', local)
-              .execute();
+          : await BLOCKING.of(local.length).all(this.trx, this.flavor, [sender, ...local]);
       answer = local.length > 0 && blocking.length === local.length;
       this.blocked.set(key, answer);
     }
@@ -91,13 +91,8 @@ export class ReceiveBatch {
 
   async finish(): Promise<void> {
     await this.flush();
-    for (const room of this.dirty) {
-      await this.trx
-        .updateTable('rooms')
-        .set({ last_seq: room.lastSeq, epoch: room.epoch })
-        .where('id', '=', room.id)
-        .execute();
-    }
+    for (const room of this.dirty)
+      await POSITION.write(this.trx, this.flavor, [room.lastSeq, room.epoch, room.id]);
     this.dirty.clear();
   }
 }

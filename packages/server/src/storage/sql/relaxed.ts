@@ -7,11 +7,16 @@
  * PostgreSQL: `synchronous_commit = off` for that transaction. SQLite: `synchronous = OFF` around it on the one
  * connection (no other statement can run in between), then back to the level the connection had.
  */
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Flavor } from './membership.js';
 import type { Database } from './schema.js';
+import { Statement } from './statement.js';
 
 type Db = Kysely<Database>;
+
+const UNSYNCED = new Statement('set local synchronous_commit = off');
+const LEVEL = new Statement<{ synchronous: number }>('pragma synchronous');
+const LEVELS = [0, 1, 2, 3].map((n) => new Statement(`pragma synchronous = ${n}`));
 
 export async function relaxedTransaction<T>(
   db: Db,
@@ -20,18 +25,18 @@ export async function relaxedTransaction<T>(
 ): Promise<T> {
   if (flavor === 'postgres') {
     return db.transaction().execute(async (trx) => {
-      await sql`set local synchronous_commit = off`.execute(trx);
+      await UNSYNCED.write(trx, flavor, []);
       return work(trx);
     });
   }
   return db.connection().execute(async (conn) => {
-    const found = await sql<{ synchronous: number }>`pragma synchronous`.execute(conn);
-    const level = Number(found.rows[0]?.synchronous ?? 2);
-    await sql`pragma synchronous = off`.execute(conn);
+    const found = await LEVEL.first(conn, flavor, []);
+    const level = Number(found?.synchronous ?? 2);
+    await LEVELS[0]!.write(conn, flavor, []);
     try {
       return await conn.transaction().execute(work);
     } finally {
-      await sql.raw(`pragma synchronous = ${Number.isInteger(level) ? level : 2}`).execute(conn);
+      await (LEVELS[level] ?? LEVELS[2]!).write(conn, flavor, []);
     }
   });
 }

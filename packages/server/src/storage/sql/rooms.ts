@@ -29,10 +29,13 @@ import {
   toRoom,
 } from './membership.js';
 import type { Database } from './schema.js';
+import { Statement } from './statement.js';
 
 export type { Flavor } from './membership.js';
 
 type Db = Kysely<Database>;
+
+const SET_LAST_SEQ = new Statement('update "rooms" set "last_seq" = ? where "id" = ?');
 
 /** The room operations; device cursors and retention come from `SqlCursors` (cursors.ts). */
 /** A clientId of the batch was already stored: the batch is rolled back and written again, looking it up. */
@@ -86,7 +89,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
       return {
         ok: true,
         room: record,
-        members: await membersOf(trx, room.id),
+        members: await membersOf(trx, this.flavor, room.id),
         changed: [room.creator, ...others],
       };
     });
@@ -95,7 +98,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
   async getRoom(id: string) {
     const row = await this.db.selectFrom('rooms').select(roomColumns).where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
-    return { room: toRoom(row), members: await membersOf(this.db, id) };
+    return { room: toRoom(row), members: await membersOf(this.db, this.flavor, id) };
   }
 
   async roomsOf(handle: string) {
@@ -115,7 +118,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
     return this.db.transaction().execute(async (trx) => {
       const room = await lockRoom(trx, roomId, this.flavor);
       if (!room) return { ok: false, reason: 'noSuchRoom' };
-      const current = await membersOf(trx, roomId);
+      const current = await membersOf(trx, this.flavor, roomId);
       if (!current.some((m) => m.handle === actor)) return { ok: false, reason: 'notMember' };
       if (room.kind === 'direct') return { ok: false, reason: 'forbidden', detail: 'direct' };
       if (room.encrypted) return { ok: false, reason: 'forbidden', detail: 'encrypted' };
@@ -124,7 +127,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
       const present = new Set(current.map((m) => m.handle));
       const added = [...new Set(handles)].filter((h) => !present.has(h));
       await join(trx, room, added, 'member');
-      return { ok: true, room, members: await membersOf(trx, roomId), changed: added };
+      return { ok: true, room, members: await membersOf(trx, this.flavor, roomId), changed: added };
     });
   }
 
@@ -132,7 +135,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
     return this.db.transaction().execute(async (trx) => {
       const room = await lockRoom(trx, roomId, this.flavor);
       if (!room) return { ok: false, reason: 'noSuchRoom' };
-      const current = await membersOf(trx, roomId);
+      const current = await membersOf(trx, this.flavor, roomId);
       const actorRecord = current.find((m) => m.handle === actor);
       if (!actorRecord) return { ok: false, reason: 'notMember' };
       if (room.encrypted) return { ok: false, reason: 'forbidden', detail: 'encrypted' };
@@ -140,7 +143,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
       if (!current.some((m) => m.handle === handle))
         return { ok: false, reason: 'noSuchUser', detail: handle };
       await leave(trx, room, handle);
-      return { ok: true, room, members: await membersOf(trx, roomId), changed: [handle] };
+      return { ok: true, room, members: await membersOf(trx, this.flavor, roomId), changed: [handle] };
     });
   }
 
@@ -191,7 +194,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
         }
         const memberKey = `${input.room}\n${input.sender}`;
         if (!membership.has(memberKey)) {
-          membership.set(memberKey, await isMember(trx, input.room, input.sender));
+          membership.set(memberKey, await isMember(trx, this.flavor, input.room, input.sender));
         }
         if (!membership.get(memberKey)) {
           results.push({ ok: false, reason: 'notMember' });
@@ -230,12 +233,12 @@ export class SqlRooms extends SqlCursors implements RoomStore {
       }
       for (const id of new Set(fresh.map((r) => r.message.room))) {
         const room = rooms.get(id)!;
-        await trx.updateTable('rooms').set({ last_seq: room.lastSeq }).where('id', '=', id).execute();
+        await SET_LAST_SEQ.write(trx, this.flavor, [room.lastSeq, id]);
         await fanOut(
           trx,
           this.flavor,
           fresh.filter((r) => r.message.room === id).map((r) => r.message),
-          await remoteMembers(trx, id),
+          await remoteMembers(trx, this.flavor, id),
           inputs[0]!.ts,
         );
       }
@@ -260,10 +263,11 @@ export class SqlRooms extends SqlCursors implements RoomStore {
       if (!room) return { ok: false, reason: 'noSuchRoom' };
       if (room.hub !== null) return { ok: false, reason: 'notHub' };
       if (!room.encrypted) return { ok: false, reason: 'notEncrypted' };
-      if (!(await isMember(trx, input.room, input.sender))) return { ok: false, reason: 'notMember' };
+      if (!(await isMember(trx, this.flavor, input.room, input.sender)))
+        return { ok: false, reason: 'notMember' };
       if (room.epoch !== input.epoch) return { ok: false, reason: 'staleEpoch' };
       const stored: StoredMessage[] = [];
-      const before = await membersOf(trx, input.room);
+      const before = await membersOf(trx, this.flavor, input.room);
       const store = async (
         kind: StoredMessage['kind'],
         payload: Uint8Array,
@@ -325,7 +329,7 @@ export class SqlRooms extends SqlCursors implements RoomStore {
         })
         .where('id', '=', input.room)
         .execute();
-      const members = await membersOf(trx, input.room);
+      const members = await membersOf(trx, this.flavor, input.room);
       if (input.next && [...before, ...members].some((m) => !isLocal(m.handle))) {
         // Followers learn membership from the commit: the room as it is after it travels with it.
         const commit = stored[0]!;

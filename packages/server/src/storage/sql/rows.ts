@@ -4,13 +4,13 @@
  * itself. Table and column names here are constants of this package, never input; every value is a parameter.
  */
 import { CompiledQuery, type Kysely } from 'kysely';
-import type { Flavor } from './membership.js';
 import type { Database } from './schema.js';
+import type { Flavor, Value } from './statement.js';
+
+export type { Value } from './statement.js';
 
 /** Parameters per statement: far below SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMETERS = 4096;
-
-export type Value = string | number | Uint8Array | null;
 
 /**
  * Inserts `rows` (values in `columns` order) into `table`, in as few statements as the parameter limit allows;

@@ -4,15 +4,16 @@
  * ignores the comment). Its caller must not let such rows leave the process unless they are known durable:
  * `flushed` waits until they are. Every other query waits by itself.
  */
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Flavor } from './membership.js';
 import type { Database } from './schema.js';
+import { Statement } from './statement.js';
 
 export const UNFLUSHED_READ = '/* unflushed */';
 
-/** The comment to end a query with, for `.modifyEnd`. */
-export const unflushed = sql.raw(` ${UNFLUSHED_READ}`);
+const NOTHING = new Statement('select 1');
 
 /** Resolves once every commit made so far is on the disk: a query of nothing, which waits like any other. */
-export async function flushed(db: Kysely<Database>): Promise<void> {
-  await sql`select 1`.execute(db);
+export async function flushed(db: Kysely<Database>, flavor: Flavor): Promise<void> {
+  await NOTHING.all(db, flavor, []);
 }
