@@ -89,18 +89,29 @@ export class FederatedRooms {
       whole,
     );
     const remembered = whole !== undefined && applied.every((r) => r.ok);
+    // Devices are told once the hub's answer is on its way: the hub's lane to us waits for that answer, and
+    // pushing a whole transaction first made it wait longer. The messages are durable either way.
+    let told = 0;
+    const tell = (upTo: number) => {
+      for (; told < upTo; told++) {
+        const result = applied[told]!;
+        if (!result.ok) continue;
+        if (result.stored) this.hub.announce(result.stored, new Set(result.audience));
+        if (readable[told]!.message.state) this.streams.wake(result.audience);
+      }
+    };
     for (const [i, { index, message }] of readable.entries()) {
       const result = applied[i]!;
       if (result.ok) {
-        if (result.stored) this.hub.announce(result.stored, new Set(result.audience));
-        if (message.state) this.streams.wake(result.audience);
         results[index] = { ok: true, seq: message.seq };
       } else if (result.reason === 'notHub') {
         results[index] = { ok: false, code: 'forbidden', message: `${origin} is not the hub of this room.` };
       } else {
+        tell(i); // in order: what came before this one is told before it
         results[index] = await this.receiveOne(origin, message);
       }
     }
+    setImmediate(() => tell(readable.length));
     return { results, remembered };
   }
 
