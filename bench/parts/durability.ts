@@ -22,7 +22,7 @@ const FULL_PLAN: Plan = {
   messagesOneInFlight: 2_000,
   windows: [1, 100],
   reps: 3,
-  warmUp: 30_000, // steady speed, as in the federation part (V8 compiles per-batch code for tens of seconds)
+  warmUp: 20_000, // steady speed, as in the federation part (V8 compiles per-batch code for tens of seconds)
 };
 const QUICK_PLAN: Plan = { messages: 100, messagesOneInFlight: 100, windows: [1, 100], reps: 1, warmUp: 0 };
 const messagesAt = (plan: Plan, window: number) => (window === 1 ? plan.messagesOneInFlight : plan.messages);
