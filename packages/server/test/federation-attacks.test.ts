@@ -157,6 +157,34 @@ describe('federation: forged traffic is refused', () => {
     assert.deepEqual([unsigned.status, codeOf(unsigned)], [401, 'badSignature']);
   });
 
+  it('a signed body that breaks the schema or holds U+0000: invalidRequest, naming the field', async () => {
+    const mistyped = await send(forge({ ...(await asB()), body: JSON.stringify({ user: 5 }) }));
+    assert.deepEqual([mistyped.status, codeOf(mistyped)], [400, 'invalidRequest']);
+    assert.match(JSON.parse(mistyped.text).error.message, /^Invalid body: body\/user /);
+    const nul = JSON.stringify({ user: 'mimi://a.localhost/u/al\u0000ice' });
+    const refused = await send(forge({ ...(await asB()), body: nul }));
+    assert.deepEqual([refused.status, codeOf(refused)], [400, 'invalidRequest']);
+    // A backslash and "u0000" as text is no U+0000: answered like any unknown user.
+    const text = JSON.stringify({ user: 'mimi://a.localhost/u/al\\u0000ice' });
+    const answered = await send(forge({ ...(await asB()), body: text }));
+    assert.deepEqual([answered.status, codeOf(answered)], [404, 'noSuchUser'], answered.text);
+    // Transaction ids are names, not text: consent and reports hold them to the pattern the other batches use.
+    const items = {
+      updateConsent: {
+        requester: 'mimi://b.localhost/u/bob',
+        target: 'mimi://a.localhost/u/alice',
+        state: 'granted',
+      },
+      reportAbuse: { room: 'r1', seq: 1, reporter: 'mimi://b.localhost/u/bob', reason: 'spam' },
+    };
+    for (const [path, item] of Object.entries(items)) {
+      const body = JSON.stringify({ txn: 'a txn/with spaces', items: [item] });
+      const sent = await send(forge({ ...(await asB()), path: `/federation/v1/${path}`, body }));
+      assert.deepEqual([sent.status, codeOf(sent)], [400, 'invalidRequest'], `${path}: ${sent.text}`);
+      assert.match(JSON.parse(sent.text).error.message, /body\/txn/);
+    }
+  });
+
   it('every refusal is signed by a and bound to the request it answers', async () => {
     const doc = (await (await fetch(`${a().url}/.well-known/parley`)).json()) as DiscoveryDocument;
     const key = importPublicJwk(doc.keys[0]!.jwk)!;

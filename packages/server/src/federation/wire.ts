@@ -55,7 +55,8 @@ export const WireMessage = Type.Object(
 );
 export type WireMessage = Static<typeof WireMessage>;
 
-const Txn = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' });
+/** A transaction id: what the outbox makes, ids and sequence numbers (`12.3-12.9-1732900000000`). */
+export const Txn = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' });
 
 export const Notify = Type.Object(
   { txn: Txn, items: Type.Array(WireMessage, { minItems: 1, maxItems: MAX_ITEMS }) },

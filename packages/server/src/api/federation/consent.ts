@@ -3,6 +3,7 @@
 import { Type } from 'typebox';
 import { tooMany } from '../../context.js';
 import { ApiError } from '../../errors.js';
+import { Txn } from '../../federation/wire.js';
 import { type FederatedRoute, uriDomain } from './inbound.js';
 
 const Uri = Type.String({ minLength: 1, maxLength: 400 });
@@ -79,7 +80,7 @@ export const federatedConsent: FederatedRoute = (scope, ctx) => {
       schema: {
         body: Type.Object(
           {
-            txn: Type.String({ maxLength: 128 }),
+            txn: Txn,
             items: Type.Array(
               Type.Object(
                 { requester: Uri, target: Uri, state: Type.Literal('granted') },
@@ -130,7 +131,7 @@ export const federatedConsent: FederatedRoute = (scope, ctx) => {
       schema: {
         body: Type.Object(
           {
-            txn: Type.String({ maxLength: 128 }),
+            txn: Txn,
             items: Type.Array(
               Type.Object(
                 {
