@@ -18,7 +18,8 @@ import { notifyItem } from './wire.js';
 
 /** What a peer answers for each item of a transaction, in order. */
 export type ItemResult =
-  | { ok: true; seq?: number; ts?: number }
+  /** `duplicate`: a submit the hub had stored before (same device and clientId), answered with its place. */
+  | { ok: true; seq?: number; ts?: number; duplicate?: boolean }
   | { ok: false; code: string; message?: string };
 
 const ENDPOINT: Record<OutboxKind, EndpointName> = {

@@ -212,7 +212,12 @@ export class FederatedRooms {
         result.message ?? `${input.hub} refused the message.`,
       );
     }
-    return { queued: false as const, seq: result.seq ?? 0, ts: result.ts ?? this.now() };
+    return {
+      queued: false as const,
+      seq: result.seq ?? 0,
+      ts: result.ts ?? this.now(),
+      duplicate: result.duplicate === true,
+    };
   }
 
   /** A device's commit or proposal to a room hubbed elsewhere, relayed at once: the hub decides the epoch. */

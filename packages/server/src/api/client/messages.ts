@@ -29,7 +29,10 @@ export const messages: Route = (app, ctx) => {
           payload: decodeBase64(body.payload),
         });
         if (sent.queued) return reply.code(202).send({ room: roomId, queued: true, clientId });
-        return reply.code(201).send({ room: roomId, seq: sent.seq, ts: sent.ts, duplicate: false });
+        // Sent again after a lost answer, it is stored once at the hub, which says so.
+        return reply
+          .code(sent.duplicate ? 200 : 201)
+          .send({ room: roomId, seq: sent.seq, ts: sent.ts, duplicate: sent.duplicate });
       }
       // Answered only after the payload is durably committed (the hub stores before it returns).
       const result = await ctx.hub.submit({

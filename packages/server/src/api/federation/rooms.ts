@@ -88,7 +88,12 @@ async function submitOne(
       // Scoped to the provider: another provider's clientId can never collide with, or reveal, one of ours.
       clientId: `${origin}/${item.clientId}`,
     });
-    return { ok: true, seq: result.message.seq, ts: result.message.ts };
+    return {
+      ok: true,
+      seq: result.message.seq,
+      ts: result.message.ts,
+      ...(result.duplicate ? { duplicate: true } : {}),
+    };
   } catch (error) {
     if (error instanceof ApiError && error.status < 500) {
       // Outsiders learn nothing about a room, not even whether it exists.
