@@ -65,36 +65,69 @@ export interface RoomsNet {
  * alice@a and bob@b (who accepted alice) in a direct room and a group on a; carol@b, whose request alice never
  * answered (a room hubbed on b); mallory@c alone on c.
  */
+/**
+ * Runs `work`, failing with `what` and the last step it reached when it takes longer than `ms`. Node's test hooks
+ * wait for ever: two full runs lost a whole file to its 600 s limit, with no output, in a set-up like the one
+ * below; this makes such a hang fail in its hook, by name and step.
+ */
+async function bounded<T>(what: string, ms: number, work: (step: (s: string) => void) => Promise<T>) {
+  let reached = 'start';
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done after ${ms} ms, at “${reached}”`)), ms);
+  });
+  try {
+    return await Promise.race([work((s) => (reached = s)), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function roomsNetwork(config?: ProviderConfigInput): Promise<RoomsNet> {
   const net = await TestNetwork.create({ providers: 3, ...(config ? { config } : {}) });
   const devices: Device[] = [];
-  const close = async () => {
-    await Promise.all(devices.map((d) => d.client.close()));
-    await net.close();
-  };
+  const close = () =>
+    bounded('roomsNetwork shutdown', 60_000, async (step) => {
+      await Promise.all(devices.map((d) => d.client.close()));
+      step('net.close');
+      await net.close();
+    });
   try {
-    for (const [domain, handle] of [
-      ['a.localhost', 'alice'],
-      ['b.localhost', 'bob'],
-      ['c.localhost', 'mallory'],
-      ['b.localhost', 'carol'],
-    ] as const) {
-      devices.push(await register(net.url(domain), handle));
-    }
-    const [alice, bob, mallory, carol] = devices as [Device, Device, Device, Device];
-    await carol.client.createRoom({ kind: 'direct', members: ['alice@a.localhost'] });
-    await eventually('alice has carol’s request', async () => (await alice.client.requests()).length > 0);
-    const direct = await alice.client.createRoom({ kind: 'direct', members: ['bob@b.localhost'] });
-    await alice.client.send(direct.id, 'hello bob');
-    await eventually('bob has a request', async () => (await bob.client.requests()).length > 0);
-    await bob.client.accept('alice@a.localhost');
-    await saw(bob, 'hello bob');
-    const group = await alice.client.createRoom({ kind: 'group', members: ['bob@b.localhost'], name: 'ops' });
-    await alice.client.send(group.id, 'welcome to ops');
-    await saw(bob, 'welcome to ops');
-    return { net, alice, bob, mallory, carol, direct: direct.id, group: group.id, close };
+    return await bounded('roomsNetwork set-up', 120_000, async (step) => {
+      for (const [domain, handle] of [
+        ['a.localhost', 'alice'],
+        ['b.localhost', 'bob'],
+        ['c.localhost', 'mallory'],
+        ['b.localhost', 'carol'],
+      ] as const) {
+        step(`register ${handle}@${domain}`);
+        devices.push(await register(net.url(domain), handle));
+      }
+      const [alice, bob, mallory, carol] = devices as [Device, Device, Device, Device];
+      step('carol creates a direct room with alice');
+      await carol.client.createRoom({ kind: 'direct', members: ['alice@a.localhost'] });
+      await eventually('alice has carol’s request', async () => (await alice.client.requests()).length > 0);
+      step('alice creates a direct room with bob');
+      const direct = await alice.client.createRoom({ kind: 'direct', members: ['bob@b.localhost'] });
+      step('alice sends to the direct room');
+      await alice.client.send(direct.id, 'hello bob');
+      await eventually('bob has a request', async () => (await bob.client.requests()).length > 0);
+      step('bob accepts alice');
+      await bob.client.accept('alice@a.localhost');
+      await saw(bob, 'hello bob');
+      step('alice creates the group');
+      const group = await alice.client.createRoom({
+        kind: 'group',
+        members: ['bob@b.localhost'],
+        name: 'ops',
+      });
+      step('alice sends to the group');
+      await alice.client.send(group.id, 'welcome to ops');
+      await saw(bob, 'welcome to ops');
+      return { net, alice, bob, mallory, carol, direct: direct.id, group: group.id, close };
+    });
   } catch (error) {
-    await close();
+    await close().catch(() => {}); // the set-up's failure is the one to report
     throw error;
   }
 }
