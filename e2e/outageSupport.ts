@@ -17,6 +17,8 @@ import {
   spawnProvider,
   TEST_CONFIG,
   text,
+  eventually as waitUntil,
+  within,
 } from '@parley/testing';
 
 const PASSWORD = 'correct horse battery';
@@ -31,36 +33,14 @@ const DELIVERY_MS = 120_000;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` until it holds, failing with `what` (and `detail()`) after `ms`. */
-async function eventually(
+/** A set-up step that hangs names itself instead of using up the file's time limit. */
+const step = <T>(what: string, work: Promise<T>, ms = 60_000) => within(what, ms, work);
+const eventually = (
   what: string,
   check: () => boolean | Promise<boolean>,
   ms = 90_000,
-  detail = () => '',
-) {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) assert.fail(`timed out after ${ms} ms waiting until ${what} ${detail()}`);
-    await sleep(50);
-  }
-}
-
-/**
- * `work`, failing with `what` after `ms`: a set-up step that hangs names itself instead of using up the file's
- * time limit (one run of this file once waited out its 600 s somewhere in the SDK set-up, and said nothing).
- */
-async function step<T>(what: string, work: Promise<T>, ms = 60_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`set-up step took over ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+  detail?: () => string,
+) => waitUntil(what, check, ms, detail);
 
 type Domain = 'a.localhost' | 'b.localhost';
 
@@ -76,8 +56,8 @@ export class Pair {
   static async start(t: TestContext, backend: 'sqlite' | 'postgres'): Promise<Pair> {
     const stores = { 'a.localhost': processStorage(backend), 'b.localhost': processStorage(backend) };
     const pair = new Pair(stores, { 'a.localhost': await freePort(), 'b.localhost': await freePort() });
-    t.after(() => pair.close());
-    await Promise.all([pair.up('a.localhost'), pair.up('b.localhost')]);
+    t.after(() => within('the providers stop', 60_000, pair.close()));
+    await step('both providers start', Promise.all([pair.up('a.localhost'), pair.up('b.localhost')]));
     return pair;
   }
 
@@ -221,7 +201,7 @@ export async function encryptedRoom(pair: Pair) {
       bob: [await raw(b, bob1), await raw(b, bob2)] as const,
     };
   } finally {
-    await Promise.all(sdk.map((d) => d.client.close()));
+    await step('the SDK clients close', Promise.all(sdk.map((d) => d.client.close())));
   }
 }
 

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -71,13 +71,19 @@ if (tests.length === 0) {
 const children = mkdtempSync(join(tmpdir(), 'parley-test-children-'));
 process.env.PARLEY_TEST_CHILDREN = children;
 process.on('exit', () => stopLeftovers(children));
+// A file still running at its limit is killed and reported as "cancelled", nothing more: the watchdog each file
+// loads says, shortly before, what it was still waiting for.
+const FILE_TIMEOUT_MS = 600_000;
+process.env.PARLEY_TEST_FILE_TIMEOUT_MS = String(FILE_TIMEOUT_MS);
 run(`node --test (${tests.length} files)`, process.execPath, [
   '--import',
   'tsx',
+  '--import',
+  pathToFileURL(join(root, 'scripts', 'test-watchdog.mjs')).href,
   '--test',
   '--test-reporter=spec',
   '--test-concurrency=2',
-  '--test-timeout=600000',
+  `--test-timeout=${FILE_TIMEOUT_MS}`,
   ...tests,
 ]);
 

@@ -1,8 +1,7 @@
 // Scenario helpers: a real provider in-process, devices as ParleyClients, and waiting that reads like the
 // conversation ("bob sees …").
-import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { backends, startTestProvider } from '@parley/testing';
+import { backends, eventually, startTestProvider, within } from '@parley/testing';
 import { ParleyClient } from '../src/client/client.js';
 import type { ClientEvent } from '../src/client/events.js';
 import type { HistoryEntry } from '../src/content/history.js';
@@ -88,19 +87,7 @@ export async function addDevice(server: string, first: Device, n: number): Promi
   return watch(client, `${handle}#${n}`);
 }
 
-/** Waits until `check` holds (polling), failing with `what` after `ms`. */
-export async function eventually(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 45_000,
-): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually };
 
 /** Waits until the device has seen an event matching `match`, and returns it. */
 export async function sees<T extends ClientEvent['type']>(
@@ -132,7 +119,11 @@ export function view(history: HistoryEntry[]) {
 }
 
 export async function closeAll(...devices: Device[]): Promise<void> {
-  await Promise.all(devices.map((d) => d.client.close()));
+  await within(
+    `closing ${devices.map((d) => d.name).join(', ')}`,
+    30_000,
+    Promise.all(devices.map((d) => d.client.close())),
+  );
 }
 
 /** The device's errors, to assert there were none. */

@@ -10,7 +10,7 @@ import { generateSigningKey, keyId } from '@parley/federation';
 import { type ClientEvent, MemoryStore, ParleyClient } from '@parley/sdk';
 import { nodeEnvironment } from '@parley/sdk/node';
 import type { ProviderConfigInput, StoredMessage } from '@parley/server';
-import { TestNetwork } from '@parley/testing';
+import { bounded, eventually, TestNetwork } from '@parley/testing';
 import { type Forged, forge, type Sent, send } from './federationSupport.js';
 
 export type Net = Awaited<ReturnType<typeof TestNetwork.create>>;
@@ -35,14 +35,7 @@ export async function register(url: string, handle: string): Promise<Device> {
   return { client, events };
 }
 
-/** Waits (polling, bounded) until `check` holds. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 20_000) {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually };
 
 export const saw = (d: Device, text: string) =>
   eventually(`${d.client.user} sees “${text}”`, () =>
@@ -63,26 +56,9 @@ export interface RoomsNet {
 
 /**
  * alice@a and bob@b (who accepted alice) in a direct room and a group on a; carol@b, whose request alice never
- * answered (a room hubbed on b); mallory@c alone on c.
+ * answered (a room hubbed on b); mallory@c alone on c. Set-up and shutdown are bounded: node's test hooks wait
+ * for ever, and a hang here once used up a whole file's time limit without a word.
  */
-/**
- * Runs `work`, failing with `what` and the last step it reached when it takes longer than `ms`. Node's test hooks
- * wait for ever: two full runs lost a whole file to its 600 s limit, with no output, in a set-up like the one
- * below; this makes such a hang fail in its hook, by name and step.
- */
-async function bounded<T>(what: string, ms: number, work: (step: (s: string) => void) => Promise<T>) {
-  let reached = 'start';
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not done after ${ms} ms, at “${reached}”`)), ms);
-  });
-  try {
-    return await Promise.race([work((s) => (reached = s)), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export async function roomsNetwork(config?: ProviderConfigInput): Promise<RoomsNet> {
   const net = await TestNetwork.create({ providers: 3, ...(config ? { config } : {}) });
   const devices: Device[] = [];

@@ -20,6 +20,9 @@ export class HttpError extends Error {
   }
 }
 
+/** How long one call of a test client may take. */
+const CALL_TIMEOUT_MS = 60_000;
+
 // biome-ignore lint/suspicious/noExplicitAny: tests read loosely typed JSON replies
 export async function call<T = any>(
   base: string,
@@ -31,10 +34,14 @@ export async function call<T = any>(
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
+  // Bounded, body included: a provider that never answers fails the call by name, not the file by its limit.
   const response = await fetch(base + path, {
     method,
     headers,
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  }).catch((error: unknown) => {
+    throw new Error(`${method} ${path}: no answer from ${base}`, { cause: error });
   });
   const text = await response.text();
   return {
@@ -125,8 +132,18 @@ export class DeviceClient {
     const ws = new WebSocket(`${this.base.replace(/^http/, 'ws')}/v1/stream`);
     const client = new StreamClient(ws);
     await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new Error(`the stream of ${this.user} ${this.deviceId} did not open within 30 s`));
+      }, 30_000);
+      ws.once('open', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
     });
     ws.send(JSON.stringify({ type: 'auth', token: this.token, ...(since ? { since } : {}) }));
     const ready = await client.next((f) => f.type === 'ready' || f.type === 'error');
@@ -194,6 +211,9 @@ export class StreamClient {
   async close(): Promise<void> {
     if (this.ws.readyState === WebSocket.CLOSED) return;
     this.ws.close();
+    // A peer that never answers the close frame: drop the connection after 5 s rather than wait for ever.
+    const timer = setTimeout(() => this.ws.terminate(), 5_000);
     await this.closed;
+    clearTimeout(timer);
   }
 }

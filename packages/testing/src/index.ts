@@ -4,3 +4,4 @@ export * from './network.js';
 export * from './provider.js';
 export * from './storageSuite.js';
 export * from './vectors.js';
+export * from './waiting.js';
