@@ -33,6 +33,8 @@ export interface StreamOptions {
    */
   onOwnMessage?: (message: OwnMessage) => void;
   pingMs?: number;
+  /** How long a connection may take to be `ready` before it counts as failed (default 30 s). */
+  readyMs?: number;
 }
 
 /** This device's own message, stored by the hub at `seq`, as its submit answer reported it. */
@@ -91,15 +93,27 @@ export class Stream {
     return new Promise((resolve, reject) => this.dial(resolve, reject));
   }
 
-  private dial(onReady?: () => void, onFail?: (error: SdkError) => void): void {
+  private dial(onReady?: () => void, failFirst?: (error: SdkError) => void): void {
     if (this.closed) {
-      onFail?.(new SdkError('closed', 'the stream was closed'));
+      failFirst?.(new SdkError('closed', 'the stream was closed'));
       return;
     }
     const url = `${this.options.server.replace(/^http/, 'ws')}/v1/stream`;
     const socket = new this.options.WebSocket(url);
     this.socket = socket;
     let ready = false;
+    // The first attempt fails once, by whichever comes first: the socket closing or no `ready` in time.
+    let onFail = failFirst;
+    // A provider that accepts the socket but never says `ready` (its storage stuck, say) fails the attempt rather
+    // than leaving `connect()` waiting for ever; a later attempt is retried through the close it causes.
+    const readyMs = this.options.readyMs ?? 30_000;
+    const readyTimer = setTimeout(() => {
+      if (ready || this.socket !== socket) return;
+      const fail = onFail;
+      onFail = undefined;
+      fail?.(new SdkError('network', `the stream was not ready within ${readyMs} ms`));
+      socket.close();
+    }, readyMs);
     socket.onopen = () => {
       this.options
         .since()
@@ -118,6 +132,7 @@ export class Stream {
       }
       if (frame.type === 'ready') {
         ready = true;
+        clearTimeout(readyTimer);
         this.readySocket = socket;
         this.attempt = 0;
         this.startPing(socket);
@@ -129,6 +144,7 @@ export class Stream {
     };
     socket.onerror = () => {};
     socket.onclose = (event) => {
+      clearTimeout(readyTimer);
       clearInterval(this.pingTimer);
       if (this.socket === socket) {
         this.socket = undefined;
@@ -139,8 +155,10 @@ export class Stream {
         event.code === AUTH_FAILED
           ? new SdkError('unauthenticated', 'the provider refused the device token', 401)
           : new SdkError('network', `stream closed (${event.code})`);
-      if (!ready && onFail) {
-        onFail(error);
+      if (!ready && failFirst) {
+        // The first attempt: its caller is told (unless the timer did already), and nothing is retried.
+        onFail?.(error);
+        onFail = undefined;
         return;
       }
       this.options.onError?.(error);
