@@ -20,7 +20,8 @@ import { encryptedRoom, hubSeq, OUTAGE_MS, Pair, Receiver, sleep, storedAt } fro
 for (const backend of backends.filter((b) => b.name !== 'memory')) {
   const name = backend.name as 'sqlite' | 'postgres';
   // The two tests run side by side, each with its own processes and ports: one's burst fills the other's outage.
-  const options = { skip: backend.skip, concurrency: true };
+  // Each takes under a minute here; a hang fails by its own limit, well before the file's.
+  const options = { skip: backend.skip, concurrency: true, timeout: 300_000 };
   describe(`delivery between provider processes on ${name}`, options, () => {
     it('b is down for over 30 s while alice sends 500: bob’s devices get each once, in order', async (t) => {
       const pair = await Pair.start(t, name);
