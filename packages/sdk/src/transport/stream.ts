@@ -120,7 +120,9 @@ export class Stream {
         .then((since) => socket.send(JSON.stringify({ type: 'auth', token: this.options.token(), since })))
         .catch(() => socket.close());
     };
+    let heardAt = Date.now();
     socket.onmessage = (event) => {
+      heardAt = Date.now();
       // A closing socket still hands over what had arrived: after close() nothing may reach the receive path,
       // whose store the owner is about to close.
       if (this.closed || this.socket !== socket) return;
@@ -135,7 +137,7 @@ export class Stream {
         clearTimeout(readyTimer);
         this.readySocket = socket;
         this.attempt = 0;
-        this.startPing(socket);
+        this.startPing(socket, () => heardAt);
         onReady?.();
         this.options.onReady?.();
         return;
@@ -154,7 +156,10 @@ export class Stream {
       const error =
         event.code === AUTH_FAILED
           ? new SdkError('unauthenticated', 'the provider refused the device token', 401)
-          : new SdkError('network', `stream closed (${event.code})`);
+          : new SdkError(
+              'network',
+              `stream closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`,
+            );
       if (!ready && failFirst) {
         // The first attempt: its caller is told (unless the timer did already), and nothing is retried.
         onFail?.(error);
@@ -168,11 +173,26 @@ export class Stream {
     };
   }
 
-  private startPing(socket: WebSocketLike): void {
+  /**
+   * Pings every `pingMs`; the provider answers each with a `pong`. A connection that has said nothing for two
+   * intervals is taken for dead (a phone that changed networks leaves a socket that looks open for many
+   * minutes) and dropped at once, so the stream reconnects instead of waiting for TCP or the close handshake.
+   */
+  private startPing(socket: WebSocketLike, heardAt: () => number): void {
     clearInterval(this.pingTimer);
+    const every = this.options.pingMs ?? 25_000;
     this.pingTimer = setInterval(() => {
-      if (socket.readyState === OPEN) socket.send(JSON.stringify({ type: 'ping' }));
-    }, this.options.pingMs ?? 25_000);
+      if (socket.readyState !== OPEN) return;
+      if (Date.now() - heardAt() > 2 * every) {
+        const closed = socket.onclose;
+        socket.onclose = null;
+        socket.onmessage = null;
+        socket.close();
+        closed?.({ code: 1006, reason: 'no answer to ping' });
+        return;
+      }
+      socket.send(JSON.stringify({ type: 'ping' }));
+    }, every);
   }
 
   /** Sends acknowledgements if the stream is open; returns false when they must go over HTTP instead. */
