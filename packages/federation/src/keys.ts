@@ -1,11 +1,5 @@
 // Ed25519 signing keys as node KeyObjects and as OKP JWKs (RFC 8037), with RFC 7638 thumbprints as key ids.
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 
 export interface OkpPublicJwk {
   kty: 'OKP';
@@ -28,13 +22,21 @@ export function isEd25519(key: KeyObject, type: 'public' | 'private'): boolean {
 }
 
 /**
- * A fresh Ed25519 key pair.
+ * A fresh Ed25519 key pair, from 32 random bytes (RFC 8032 §5.1.5) rather than `generateKeyPairSync`: on Node 20
+ * exporting a generated key as JWK can deadlock against the garbage collection of its generation job (see
+ * `freshPair` in @parley/crypto's node.ts).
  *
  * @example
  * const { publicKey, privateKey } = generateSigningKey();
  */
 export function generateSigningKey(): Ed25519KeyPair {
-  return generateKeyPairSync('ed25519');
+  const seed = randomBytes(32);
+  const privateKey = createPrivateKey({
+    key: { kty: 'OKP', crv: 'Ed25519', d: seed.toString('base64url'), x: '' },
+    format: 'jwk',
+  });
+  seed.fill(0);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
 /**
