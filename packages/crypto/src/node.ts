@@ -46,7 +46,7 @@ const rawPublic = (k: KeyObject) => bytes(k.export({ format: 'jwk' }).x);
  * §5, RFC 8032 §5.1.5), never with `generateKeyPair(Sync)`. On Node 20 that deadlocks the process for good:
  * the key-generation job, when the garbage collector destroys it, locks its key's mutex, and exporting the key
  * holds that same mutex while it allocates the JWK's strings, which can start that very collection. A loop of
- * X25519 generations and JWK exports froze within 20,000 rounds here (docs/TESTING.md tells the story).
+ * X25519 generations and JWK exports froze within 20,000 rounds here (docs/CRYPTO.md tells the story).
  */
 function freshPair(crv: Curve): { privateKey: Uint8Array; publicKey: Uint8Array } {
   const raw = new Uint8Array(32);
