@@ -124,6 +124,11 @@ export const ProviderConfigSchema = Type.Object(
         /** Milliseconds a new WebSocket may take to send its auth frame. */
         authTimeoutMs: Type.Integer({ minimum: 100 }),
         maxFrameBytes: Type.Integer({ minimum: 1024 }),
+        /**
+         * Every this many milliseconds each device stream is sent a WebSocket ping; one that has not answered the
+         * previous ping (nor sent anything) by then is cut.
+         */
+        heartbeatMs: Type.Integer({ minimum: 100 }),
       },
       { additionalProperties: false },
     ),
@@ -168,7 +173,7 @@ export const DEFAULT_CONFIG: ProviderConfig = {
   retention: { maxAgeMs: 30 * 24 * 3600 * 1000, pruneIntervalMs: 60_000 },
   passwords: { scryptLogN: 15, minLength: 8 },
   rateLimits: { register: { capacity: 10, perMinute: 2 }, login: { capacity: 10, perMinute: 5 } },
-  stream: { authTimeoutMs: 10_000, maxFrameBytes: 256 * 1024 },
+  stream: { authTimeoutMs: 10_000, maxFrameBytes: 256 * 1024, heartbeatMs: 30_000 },
 };
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -91,6 +91,7 @@ export async function createProvider(
   const streams = new StreamRegistry(hub, storage, (error) =>
     app.log.error({ err: error }, 'writing acknowledgements failed'),
   );
+  streams.heartbeat(config.stream.heartbeatMs);
   const federation = createFederation(config, storage, now);
   const outbox = new Outbox(storage, federation.client, config, metrics, app.log, now);
   hub.peersOwed = (domains) => {
@@ -190,6 +191,7 @@ export async function createProvider(
     close() {
       closing ??= (async () => {
         clearInterval(prune);
+        ctx.streams.stop();
         const streams = ctx.streams.all();
         for (const stream of streams) stream.socket.close(1001, 'server shutting down');
         // Requests under way get a grace period; then idle or half-sent connections are cut so that shutdown

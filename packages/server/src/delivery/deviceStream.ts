@@ -32,6 +32,8 @@ export class DeviceStream {
   private again = false;
   private closed = false;
   private corked = false;
+  /** Whether the device answered the last heartbeat ping or sent anything since (see StreamRegistry.heartbeat). */
+  heard = true;
 
   constructor(
     readonly socket: WebSocket,

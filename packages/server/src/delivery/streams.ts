@@ -9,6 +9,7 @@ import type { Hub } from './hub.js';
 
 export class StreamRegistry {
   private readonly byUser = new Map<string, Set<DeviceStream>>();
+  private beat: NodeJS.Timeout | undefined;
   /** Every stream's acknowledgements, written together. */
   readonly acks: AckWriter;
 
@@ -40,6 +41,34 @@ export class StreamRegistry {
     const streams = this.byUser.get(stream.handle);
     streams?.delete(stream);
     if (streams?.size === 0) this.byUser.delete(stream.handle);
+  }
+
+  /**
+   * Pings every stream every `everyMs` and cuts those that did not answer the ping before (nor send anything):
+   * a device that vanished (a phone that lost its network) leaves a socket that looks open for many minutes, and
+   * its stream would hold memory and be pushed to for nothing. Browsers and the `ws` package answer pings by
+   * themselves. Cut, the device reconnects and resumes from its cursor: nothing is lost.
+   */
+  heartbeat(everyMs: number): void {
+    clearInterval(this.beat);
+    this.beat = setInterval(() => {
+      for (const set of this.byUser.values()) {
+        for (const stream of set) {
+          if (!stream.heard) {
+            stream.socket.terminate();
+            continue;
+          }
+          stream.heard = false;
+          stream.socket.ping();
+        }
+      }
+    }, everyMs);
+    this.beat.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.beat);
+    this.beat = undefined;
   }
 
   /** A room gained members or a device was added: their streams look for what they now should have. */

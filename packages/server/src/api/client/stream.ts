@@ -36,7 +36,11 @@ export const stream: Route = (app, ctx) => {
       ctx.config.stream.authTimeoutMs,
     );
 
+    socket.on('pong', () => {
+      if (device) device.heard = true;
+    });
     socket.on('message', (data, isBinary) => {
+      if (device) device.heard = true;
       const frame = parse(data, isBinary);
       if (!frame) return sendError(socket, 'invalidRequest', 'Frames are JSON objects of a known type.');
       if (!device) {
