@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { eventually } from '@parley/testing';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SdkError } from '../src/errors.js';
 import { Stream } from '../src/transport/stream.js';
@@ -54,14 +55,6 @@ const options = (server: string, readyMs: number, pingMs = 25_000) => ({
   pingMs,
 });
 
-async function until(what: string, check: () => boolean, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('the stream against a provider that goes quiet', () => {
   it('fails the first connection as `network` once the wait for ready is over', async () => {
     const server = await silentServer(() => false);
@@ -95,7 +88,7 @@ describe('the stream against a provider that goes quiet', () => {
       await stream.connect();
       assert.equal(readies, 1);
       server.dropAll();
-      await until('ready again after the silent attempt', () => readies === 2);
+      await eventually('ready again after the silent attempt', () => readies === 2, 10_000);
       assert.equal(server.connections(), 3, 'the silent attempt was given up and retried');
       assert.ok(stream.open);
     } finally {
@@ -124,7 +117,7 @@ describe('the stream against a provider that goes quiet', () => {
       assert.equal(server.connections(), 1);
       quiet = true;
       const silentAt = Date.now();
-      await until('ready on a second connection', () => readies === 2);
+      await eventually('ready on a second connection', () => readies === 2, 10_000);
       assert.equal(server.connections(), 2);
       assert.ok(Date.now() - silentAt >= 200, 'it waited two ping intervals first');
       assert.deepEqual(errors, ['stream closed (1006: no answer to ping)']);

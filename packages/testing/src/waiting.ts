@@ -86,10 +86,3 @@ export async function eventually(
     }
   });
 }
-
-/** The waits under way, longest first, as lines (for a watchdog or a failure message). */
-export function waitsUnderWay(now = Date.now()): string[] {
-  return [...registry.values()]
-    .sort((a, b) => a.since - b.since)
-    .map((w) => `${w.what} (for ${Math.round((now - w.since) / 1000)} s, at “${w.reached}”)`);
-}
