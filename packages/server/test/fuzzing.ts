@@ -1,5 +1,5 @@
 /**
- * The generators and the raw socket of fuzz.test.ts: hostile values, valid bodies with one thing changed, path
+ * The generators and the raw socket of fuzz.test.ts and fuzz-stream.test.ts: hostile values, valid bodies with one thing changed, path
  * segments, query strings and content types as clients (and attackers) send them.
  */
 import assert from 'node:assert/strict';
@@ -8,6 +8,11 @@ import { ERROR_STATUS } from '@parley/protocol';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { errorCode } from './support.js';
+
+/** Runs per property (`PARLEY_FUZZ_RUNS` for a longer session). */
+export const RUNS = Number(process.env.PARLEY_FUZZ_RUNS ?? 60);
+/** Each run is one request or one socket: anything slower than this is a hang. */
+export const RUN_TIMEOUT_MS = 5_000;
 
 /** Values that have broken servers before: empty, NUL, lone surrogates, huge, negative, wrong type. */
 export const nasty = fc.oneof(
