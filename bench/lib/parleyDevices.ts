@@ -2,6 +2,7 @@
 // a device's WebSocket stream with acknowledgements coalesced like the SDK's. Plain node:http and ws, so that
 // the client's own cost stays small and visible.
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 
 /** The SDK acknowledges at most every 50 ms over the stream; so do the benchmark's devices. */
@@ -102,6 +103,7 @@ export class Receiver {
     { resolve: (seq: number) => void; reject: (e: Error) => void }
   >();
   private nextRef = 1;
+  private corked = false;
 
   private readonly ready: Promise<void>;
 
@@ -176,8 +178,25 @@ export class Receiver {
     const ref = this.nextRef++;
     return new Promise<number>((resolve, reject) => {
       this.answers.set(ref, { resolve, reject });
-      this.ws.send(JSON.stringify({ type: 'submit', ref, room, payload, clientId }));
+      this.write(JSON.stringify({ type: 'submit', ref, room, payload, clientId }));
     });
+  }
+
+  /**
+   * Frames sent in one turn of the event loop leave in one system call, as the SDK's (see its stream
+   * transport): a window refilled at once is one write, not one per submit.
+   */
+  private write(text: string): void {
+    const raw = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (raw && !this.corked) {
+      this.corked = true;
+      raw.cork();
+      setImmediate(() => {
+        this.corked = false;
+        raw.uncork();
+      });
+    }
+    this.ws.send(text);
   }
 
   private ack(room: string, seq: number): void {

@@ -127,7 +127,8 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
           'accepted the request); the measured traffic is raw.',
         `Parley payload: ${payloadBytes} bytes, the size of the SDK ciphertext of "${TEXT}" (MLS ` +
           'PrivateMessage of MIMI content), base64 in JSON. Alice’s device submits over its WebSocket stream ' +
-          'to a, the room’s hub (`submit` frames, each answered by `submitted` once stored durably); bob’s ' +
+          'to a, the room’s hub (`submit` frames, each answered by `submitted` once stored durably; the frames of one ' +
+          'event-loop turn leave in one write, as the SDK’s do on Node); bob’s ' +
           'device receives on its stream from b. Both devices acknowledge every ' +
           `${ACK_FLUSH_MS} ms, as the SDK does (alice’s gets the echo of what it sent). In flight = submitted ` +
           'and not yet at bob’s device, as for Prosody.',
