@@ -27,6 +27,7 @@ export class XmppClient {
   private readonly closed: Promise<void>;
   private ready = false;
   private closing = false;
+  private corked = false;
   private trouble: string | undefined;
   /** Login: what arrived before anyone waited for it. */
   private readonly inbox: XmlElement[] = [];
@@ -72,7 +73,16 @@ export class XmppClient {
     return client;
   }
 
+  /** Stanzas sent in one turn of the event loop leave in one write, as the Parley device's frames do. */
   send(xml: string): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(xml);
   }
 
