@@ -9,9 +9,12 @@
  * fsync). The connection is released before the flush, so other queries run while the disk works; but whatever
  * they read is handed to their callers only once the flush under way has finished, so that nothing a crash of
  * the machine could still take back leaves the process (a message pushed to a device or sent to a peer before
- * its commit is on the disk could otherwise come back with another message under its sequence number). Two
- * kinds of use are not held: relaxed bookkeeping (run at `synchronous = off`), and queries whose SQL ends with
- * UNFLUSHED_READ, whose callers take care of it themselves (they wait with a plain query when they must).
+ * its commit is on the disk could otherwise come back with another message under its sequence number). Three
+ * kinds of use are not held: relaxed bookkeeping (run at `synchronous = off`), queries whose SQL ends with
+ * UNFLUSHED_READ, and transactions that run UNFLUSHED_COMMIT (not passed to SQLite): their callers take care
+ * of it themselves, and wait with a plain query (`flushed`) when they must. Such a transaction's flush is
+ * started as any other's; only its caller is answered without waiting for it, so that it can prepare what
+ * depends on the commit (sign a transaction, build frames) while the disk works.
  *
  * What is durable is unchanged: a caller told "committed" has its commit on the disk, as with FULL. The level
  * the app asked for is kept per connection: `pragma synchronous = off` (see the server's relaxed.ts) makes the
@@ -20,7 +23,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import { UNFLUSHED_READ } from '@parley/server';
+import { UNFLUSHED_COMMIT, UNFLUSHED_READ } from '@parley/server';
 import {
   type CompiledQuery,
   type DatabaseConnection,
@@ -78,9 +81,15 @@ export class WalFlusher {
   }
 }
 
+/** What the driver needs of a flusher: a WalFlusher, or a test's wrapper around one. */
+export interface Flusher {
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Where the driver finds its flusher once the WAL exists (after the first write, i.e. after migrating). */
 export interface Durability {
-  flusher: WalFlusher | undefined;
+  flusher: Flusher | undefined;
   /** The level the app asked for (`pragma synchronous`), FULL by default. */
   level: number;
 }
@@ -102,6 +111,10 @@ class LevelKeepingConnection implements DatabaseConnection {
     if (GET_LEVEL.test(query.sql)) {
       return { rows: [{ synchronous: this.driver.durability.level } as R] };
     }
+    if (query.sql === UNFLUSHED_COMMIT) {
+      this.driver.unheld = true;
+      return { rows: [] };
+    }
     if (this.driver.durability.level >= FLUSHED && !query.sql.endsWith(UNFLUSHED_READ))
       this.driver.held = true;
     const result = await this.inner.executeQuery<R>(query);
@@ -118,6 +131,8 @@ class DurableDriver implements Driver {
   inTransaction = false;
   /** This use of the connection ran a query whose result must wait for commits it may have seen. */
   held = false;
+  /** This use's caller waits for the flush itself (UNFLUSHED_COMMIT), whatever it wrote or read. */
+  unheld = false;
   /** A write of this use of the connection must reach the disk before the user goes on. */
   private owed = false;
   /** While a durable commit is not yet on the disk: the flush that will put every one so far there. */
@@ -140,6 +155,7 @@ class DurableDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     const raw = await this.inner.acquireConnection();
     this.held = false;
+    this.unheld = false;
     this.connection ??= new LevelKeepingConnection(raw, this);
     return this.connection;
   }
@@ -177,8 +193,9 @@ class DurableDriver implements Driver {
     }
     this.owed = false;
     // This use's commit, or another's that it may have read, is on the disk before the user goes on.
-    const waitFor = owed || this.held ? this.unflushed : undefined;
+    const waitFor = !this.unheld && (owed || this.held) ? this.unflushed : undefined;
     this.held = false;
+    this.unheld = false;
     // Released first: others use the connection while the disk flushes.
     await this.inner.releaseConnection(this.raw(connection));
     if (waitFor) await waitFor;

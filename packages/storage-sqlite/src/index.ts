@@ -9,13 +9,16 @@ import { dirname } from 'node:path';
 import { createSqlStorage, type Database, migrate, type Storage } from '@parley/server';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type SqliteDatabase } from 'kysely';
-import { type Durability, DurableSqliteDialect, LEVELS, WalFlusher } from './durable.js';
+import { type Durability, DurableSqliteDialect, type Flusher, LEVELS, WalFlusher } from './durable.js';
 
+export type { Flusher } from './durable.js';
 export interface SqliteOptions {
   /** Database file; created with its folder when missing. */
   path: string;
   /** `FULL` (default) survives power loss; `NORMAL` survives a process crash only. */
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+  /** Wraps the WAL file's flusher (durable.ts): tests hold or watch flushes with it. */
+  flusher?: (wal: Flusher) => Flusher;
 }
 
 export async function openSqliteStorage(options: SqliteOptions): Promise<Storage> {
@@ -35,7 +38,8 @@ export async function openSqliteStorage(options: SqliteOptions): Promise<Storage
   try {
     await migrate(db as Kysely<unknown>, 'sqlite');
     if (onDisk) {
-      durability.flusher = await WalFlusher.open(`${options.path}-wal`);
+      const wal = await WalFlusher.open(`${options.path}-wal`);
+      durability.flusher = options.flusher ? options.flusher(wal) : wal;
       // What migrating wrote, and the WAL file's own name in its folder, reach the disk before anything else.
       await durability.flusher.flush();
       const folder = await open(dirname(options.path), 'r');

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { UNFLUSHED_READ } from '@parley/server';
+import { UNFLUSHED_COMMIT, UNFLUSHED_READ } from '@parley/server';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Generated, Kysely, sql } from 'kysely';
 import { type Durability, DurableSqliteDialect, WalFlusher } from '../src/durable.js';
@@ -124,6 +124,36 @@ describe('SQLite commits flushed off the event loop', () => {
     assert.equal(await settlesSoon(plain), false, 'an unmarked read still waits');
     held.finishAll();
     await Promise.all([first, plain]);
+    await db.destroy();
+  });
+
+  it('answers a transaction marked as flushed later before its flush, which it still starts', async () => {
+    const { db, held } = database('later.db');
+    const before = db.transaction().execute((trx) => trx.insertInto('t').values({ v: 'a' }).execute());
+    await settlesSoon(before);
+    assert.equal(held.started, 1);
+    const later = db.transaction().execute(async (trx) => {
+      await sql.raw(UNFLUSHED_COMMIT).execute(trx);
+      // It reads what the commit before wrote (not on the disk yet) and writes: neither holds it.
+      const seen = await trx.selectFrom('t').selectAll().execute();
+      await trx.insertInto('t').values({ v: 'b' }).execute();
+      return seen.length;
+    });
+    assert.equal(await settlesSoon(later), true, 'answered while the flush under way runs');
+    assert.equal(await later, 1);
+    assert.equal(held.started, 2, 'its own flush was asked for all the same');
+    // A plain query, which is how its caller waits (`flushed`), waits for that flush; so does the commit before.
+    const waited = db.selectFrom('t').selectAll().execute();
+    assert.equal(await settlesSoon(waited), false);
+    assert.equal(await settlesSoon(before), false);
+    held.finishAll();
+    assert.equal((await waited).length, 2);
+    await before;
+    // The mark lasts one use of the connection: the next commit waits as usual.
+    const next = db.transaction().execute((trx) => trx.insertInto('t').values({ v: 'c' }).execute());
+    assert.equal(await settlesSoon(next), false);
+    held.finishAll();
+    await next;
     await db.destroy();
   });
 

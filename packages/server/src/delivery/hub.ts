@@ -50,6 +50,8 @@ export class Hub {
   private readonly listeners = new Set<MessageListener>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly hubs = new Map<string, string | null>();
+  /** Messages of a group commit the outbox has already (see `forward`). */
+  private readonly forwarded = new WeakSet<StoredMessage>();
   /** Submits waiting for the next group commit, and whether one is being written now. */
   private queue: { input: AppendInput; done: (r: AppendResult) => void; fail: (e: unknown) => void }[] = [];
   private writing = 0;
@@ -160,6 +162,9 @@ export class Hub {
    * no request that arrived during a commit would have been read yet, and every batch would hold one submit).
    * While one batch waits for the disk the next may already be written (BATCHES_IN_FLIGHT): the storage
    * flushes them in order, so they are answered in order.
+   * The storage answers once the batch is committed, while the disk still flushes it (`flushLater`): the
+   * batch's messages go to the outbox at once, so that the lane reads, builds and signs their transaction
+   * meanwhile; it sends it only after the flush (outbox.ts), and the submitters are answered after it too.
    */
   private commit(input: AppendInput): Promise<AppendResult> {
     return new Promise((done, fail) => {
@@ -184,7 +189,12 @@ export class Hub {
     // The next batch gathers while this one is written and flushed.
     this.schedule();
     try {
-      const results = await this.storage.rooms.appendMany(batch.map((b) => b.input));
+      const results = await this.storage.rooms.appendMany(
+        batch.map((b) => b.input),
+        { flushLater: true },
+      );
+      await this.forward(results);
+      await this.storage.flushed();
       for (const [i, b] of batch.entries()) b.done(results[i]!);
     } catch (error) {
       if (batch.length === 1) batch[0]!.fail(error);
@@ -194,6 +204,27 @@ export class Hub {
       this.writing -= 1;
       this.schedule();
     }
+  }
+
+  /**
+   * Hands a group commit's new messages to the outbox before they are on the disk (see `commit`); what it
+   * could not hand over (a failed read of the room's members) `store` hands over afterwards.
+   */
+  private async forward(results: AppendResult[]): Promise<void> {
+    const fresh: StoredMessage[] = [];
+    for (const r of results) if (r.ok && !r.duplicate) fresh.push(r.message);
+    if (fresh.length === 0) return;
+    const members: string[] = [];
+    try {
+      for (const room of new Set(fresh.map((m) => m.room))) members.push(...(await this.membersOf(room)));
+    } catch {
+      return;
+    }
+    for (const message of fresh) {
+      this.stored(message);
+      this.forwarded.add(message);
+    }
+    this.peersOwed(peersOf(members, []));
   }
 
   submit(input: SubmitInput) {
@@ -218,9 +249,11 @@ export class Hub {
     if (!result.duplicate) {
       this.metrics.submitted.inc();
       const members = await this.membersOf(input.room);
-      // Other providers first: their transaction is under way while this one pushes to its own devices.
-      this.stored(result.message);
-      this.peersOwed(peersOf(members, []));
+      if (!this.forwarded.delete(result.message)) {
+        // Other providers first: their transaction is under way while this one pushes to its own devices.
+        this.stored(result.message);
+        this.peersOwed(peersOf(members, []));
+      }
       for (const listener of this.listeners) listener(result.message, members, input.origin);
     }
     return result;

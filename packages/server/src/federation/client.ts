@@ -42,12 +42,18 @@ export interface FederationClientOptions {
 export class FederationClient {
   constructor(private readonly options: FederationClientOptions) {}
 
-  /** `POST {peer}/federation/v1/{endpoint}` with a JSON body; the answer's status and JSON once verified. */
+  /**
+   * `POST {peer}/federation/v1/{endpoint}` with a JSON body; the answer's status and JSON once verified. With
+   * `after`, the request is built and signed at once but sent only once `after` resolved (the disk's flush of
+   * what it carries: see the outbox).
+   */
   async post<T = unknown>(
     domain: string,
     endpoint: EndpointName,
     body: unknown,
+    after?: Promise<void>,
   ): Promise<FederationResult<T>> {
+    after?.catch(() => {}); // awaited below, unless the request is not made at all
     const base = this.options.peers.base(domain);
     if (base === undefined) return { ok: false, reason: 'unknownPeer' };
     const url = endpointUrl(base, endpoint);
@@ -74,6 +80,7 @@ export class FederationClient {
       }),
     );
 
+    if (after) await after;
     let response: Answer;
     try {
       response = await postBytes(

@@ -82,7 +82,8 @@ export class Outbox {
   }
 
   /**
-   * A message submitted here that the hub just stored, as stored. Application messages only: whatever else
+   * A message submitted here that the hub just committed, as stored (perhaps not on the disk yet: `send` waits
+   * for that before a transaction leaves). Application messages only: whatever else
    * (commits with their room state, Welcomes) is read back from storage when it is sent.
    */
   remember(message: StoredMessage): void {
@@ -285,10 +286,14 @@ export class Outbox {
     // The transaction id names the items: a retry of the same entries is the same transaction.
     const [first, last] = [entries[0]!, entries.at(-1)!];
     const txn = `${first.id}.${first.seq ?? 0}-${last.id}.${last.seq ?? 0}-${first.createdAt}`;
-    const result = await this.client.post<{ results?: ItemResult[] }>(destination, ENDPOINT[kind], {
-      txn,
-      items,
-    });
+    // The hub hands a group commit's messages over before the disk has flushed it: the transaction is signed
+    // meanwhile and leaves once everything committed so far is on the disk.
+    const result = await this.client.post<{ results?: ItemResult[] }>(
+      destination,
+      ENDPOINT[kind],
+      { txn, items },
+      this.storage.flushed(),
+    );
     if (!result.ok) return { ok: false, permanent: result.reason === 'unknownPeer', detail: result.reason };
     if (result.status === 200 && Array.isArray(result.body?.results)) {
       const answers = result.body.results;

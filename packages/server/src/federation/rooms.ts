@@ -83,14 +83,18 @@ export class FederatedRooms {
     });
     // The whole notify in one transaction; only a room with a gap takes the slow path (fetch, then one by one).
     const whole = readable.length === items.length ? txn : undefined;
+    // Answered once committed, before the disk has flushed it (`flushLater`): this provider's devices are told
+    // at once, the hub only after the flush (below). That is safe here and only here: the hub keeps every
+    // message of the notify until our answer, so if this machine crashes before the flush, the hub sends the
+    // same messages under the same sequence numbers again and a device that was shown one skips it as seen.
+    // A hub may not do this, since its commit is where a sequence number is given (hub.ts waits).
     const applied = await this.storage.federation.receiveMany(
       origin,
       readable.map((r) => r.message),
       whole,
+      { flushLater: true },
     );
     const remembered = whole !== undefined && applied.every((r) => r.ok);
-    // Devices are told once the hub's answer is on its way: the hub's lane to us waits for that answer, and
-    // pushing a whole transaction first made it wait longer. The messages are durable either way.
     let told = 0;
     const tell = (upTo: number) => {
       for (; told < upTo; told++) {
@@ -111,7 +115,9 @@ export class FederatedRooms {
         results[index] = await this.receiveOne(origin, message);
       }
     }
-    setImmediate(() => tell(readable.length));
+    tell(readable.length);
+    // Whatever the answer says applied is on the disk, whichever way it was stored.
+    await this.storage.flushed();
     return { results, remembered };
   }
 

@@ -110,6 +110,15 @@ export type HandshakeResult =
   | { ok: true; messages: StoredMessage[]; room: RoomRecord; members: MemberRecord[] }
   | { ok: false; reason: 'noSuchRoom' | 'notMember' | 'staleEpoch' | 'notEncrypted' | 'notHub' };
 
+/**
+ * `flushLater`: the call is answered once its transaction committed, while the commit's flush may still run
+ * (SQLite; a PostgreSQL commit is on the disk when it returns). The caller waits for `Storage.flushed()` before
+ * it lets anything about the commit leave, unless it knows that thing cannot be contradicted by a crash.
+ */
+export interface FlushOptions {
+  flushLater?: boolean;
+}
+
 export type AppendResult =
   | { ok: true; message: StoredMessage; duplicate: boolean }
   | { ok: false; reason: 'noSuchRoom' | 'notMember' | 'notHub' };
@@ -176,8 +185,12 @@ export interface RoomStore {
   /** The owner may remove anyone; anyone may remove themselves (leave). */
   removeMember(roomId: string, actor: string, handle: string): Promise<MembershipResult>;
   append(input: AppendInput): Promise<AppendResult>;
-  /** `append` for several submits in one transaction (group commit), answered in order. */
-  appendMany(inputs: AppendInput[]): Promise<AppendResult[]>;
+  /**
+   * `append` for several submits in one transaction (group commit), answered in order. With `flushLater`,
+   * answered once committed, perhaps before the commit is on the disk: nothing about these messages may leave
+   * the process (an answer, a push, a transaction to a peer) before `Storage.flushed()` resolves.
+   */
+  appendMany(inputs: AppendInput[], options?: FlushOptions): Promise<AppendResult[]>;
   /**
    * Messages of one room after `after` (never before the reader's join point), oldest first. Welcomes are
    * included only for `device`.
@@ -353,6 +366,7 @@ export interface FederationStore {
     origin: string,
     messages: StoredMessage[],
     txn?: { id: string; at: number },
+    options?: FlushOptions,
   ): Promise<ReceiveResult[]>;
   /**
    * Moves a followed room of hub `origin` from `from` (its last sequence here) to `to` without storing what lies
@@ -394,6 +408,11 @@ export interface Storage {
   readonly providerKeys: ProviderKeyStore;
   readonly federation: FederationStore;
   readonly attachments: AttachmentStore;
+  /**
+   * Resolves once every commit made so far is on the disk. A caller that was answered before its commit's
+   * flush (`flushLater`) waits for this before anything that depends on the commit leaves the process.
+   */
+  flushed(): Promise<void>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

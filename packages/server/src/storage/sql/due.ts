@@ -56,10 +56,10 @@ export async function dueItems(
     }
     if (all.length >= limit) break;
   }
-  // What memory holds was stored durably, and its items with it; anything else may not be on the disk yet,
-  // and is sent only once it is (the reads below, or `flushed`, wait for that). So a batch is the items
-  // memory can serve, up to the first it cannot (likely a commit under way: it will be there next time);
-  // only when the oldest is such an item is everything read, one query per room, waiting for the disk.
+  // What memory holds was committed, and its items with it (the hub hands a group commit over before its
+  // flush; the outbox sends only once everything committed so far is on the disk). An item memory lacks is
+  // likely a commit under way: a batch is the items memory can serve, up to the first it cannot (it will be
+  // there next time); only when the oldest is such an item is everything read, one query per room.
   const held = all.map(({ entry, room }) =>
     room === null || entry.seq === null ? undefined : known?.(room, entry.seq),
   );

@@ -9,6 +9,7 @@ import type {
   ConsentRequest,
   ConsentState,
   FederationStore,
+  FlushOptions,
   KnownMessage,
   NewOutboxItem,
   OutboxEntry,
@@ -35,7 +36,7 @@ import { ReceiveBatch } from './receiveBatch.js';
 import { relaxedTransaction } from './relaxed.js';
 import type { Database } from './schema.js';
 import { Statement } from './statement.js';
-import { flushed, UNFLUSHED_READ } from './unflushed.js';
+import { flushed, flushLater, UNFLUSHED_READ } from './unflushed.js';
 
 type Db = Kysely<Database>;
 
@@ -185,8 +186,10 @@ export class SqlFederation implements FederationStore {
     origin: string,
     messages: StoredMessage[],
     txn?: { id: string; at: number },
+    options: FlushOptions = {},
   ): Promise<ReceiveResult[]> {
     return this.db.transaction().execute(async (trx) => {
+      if (options.flushLater) await flushLater(trx, this.flavor);
       const batch = new ReceiveBatch(trx, this.flavor);
       const results: ReceiveResult[] = [];
       const stuck = new Map<string, number>();

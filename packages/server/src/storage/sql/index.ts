@@ -11,6 +11,7 @@ import { SqlKeyPackages } from './keyPackages.js';
 import { SqlProviderKeys } from './providerKeys.js';
 import { type Flavor, SqlRooms } from './rooms.js';
 import type { Database } from './schema.js';
+import { flushed } from './unflushed.js';
 
 export type { Flavor } from './rooms.js';
 export type { Database } from './schema.js';
@@ -28,6 +29,7 @@ export function createSqlStorage(
     providerKeys: new SqlProviderKeys(db),
     federation: new SqlFederation(db, flavor),
     attachments: new SqlAttachments(db),
+    flushed: () => flushed(db, flavor),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -35,4 +37,4 @@ export function createSqlStorage(
   };
 }
 export { migrate, migrationsFor } from './migrations.js';
-export { UNFLUSHED_READ } from './unflushed.js';
+export { UNFLUSHED_COMMIT, UNFLUSHED_READ } from './unflushed.js';

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type {
   AppendInput,
   AppendResult,
+  FlushOptions,
   HandshakeInput,
   HandshakeResult,
   MembershipResult,
@@ -30,6 +31,7 @@ import {
 } from './membership.js';
 import type { Database } from './schema.js';
 import { Statement } from './statement.js';
+import { flushLater } from './unflushed.js';
 
 export type { Flavor } from './membership.js';
 
@@ -158,17 +160,19 @@ export class SqlRooms extends SqlCursors implements RoomStore {
    * device sending again after a lost answer): the unique index finds it, and only then is the batch written
    * again, its stored clientIds looked up first.
    */
-  async appendMany(inputs: AppendInput[]): Promise<AppendResult[]> {
+  async appendMany(inputs: AppendInput[], options: FlushOptions = {}): Promise<AppendResult[]> {
+    const later = options.flushLater ?? false;
     try {
-      return await this.appendBatch(inputs, false);
+      return await this.appendBatch(inputs, false, later);
     } catch (error) {
       if (!(error instanceof SentBefore)) throw error;
-      return this.appendBatch(inputs, true);
+      return this.appendBatch(inputs, true, later);
     }
   }
 
-  private appendBatch(inputs: AppendInput[], lookUp: boolean): Promise<AppendResult[]> {
+  private appendBatch(inputs: AppendInput[], lookUp: boolean, later: boolean): Promise<AppendResult[]> {
     return this.db.transaction().execute(async (trx) => {
+      if (later) await flushLater(trx, this.flavor);
       const results: AppendResult[] = [];
       const rooms = new Map<string, RoomRecord | undefined>();
       const membership = new Map<string, boolean>();
