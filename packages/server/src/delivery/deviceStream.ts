@@ -9,7 +9,7 @@ import type { WebSocket } from 'ws';
 import type { Metrics } from '../metrics.js';
 import type { Storage, StoredMessage } from '../storage/types.js';
 import type { AckWriter } from './acks.js';
-import { messageView } from './views.js';
+import { messageFrame } from './views.js';
 
 const PAGE = 256;
 /** Stop reading from storage while this much is queued in the socket. */
@@ -20,7 +20,7 @@ const frames = new WeakMap<StoredMessage, string>();
 function frameOf(domain: string, message: StoredMessage): string {
   let text = frames.get(message);
   if (text === undefined) {
-    text = JSON.stringify({ type: 'message', ...messageView(domain, message) } satisfies ServerFrame);
+    text = messageFrame(domain, message);
     frames.set(message, text);
   }
   return text;
