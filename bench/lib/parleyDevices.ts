@@ -1,8 +1,9 @@
 // The two raw devices of the federation part's Parley set-up: alice's HTTP/1.1 connections to her provider, and
-// a device's WebSocket stream with acknowledgements coalesced like the SDK's. Plain node:http and ws, so that
+// a device's WebSocket stream with acknowledgements coalesced like the SDK's. Plain node:http and the SDK's
+// Node WebSocket (ws, the frames of one event-loop turn written together), so that
 // the client's own cost stays small and visible.
 import http from 'node:http';
-import type { Socket } from 'node:net';
+import { CorkingWebSocket } from '@parley/sdk/node';
 import WebSocket from 'ws';
 
 /** The SDK acknowledges at most every 50 ms over the stream; so do the benchmark's devices. */
@@ -103,7 +104,6 @@ export class Receiver {
     { resolve: (seq: number) => void; reject: (e: Error) => void }
   >();
   private nextRef = 1;
-  private corked = false;
 
   private readonly ready: Promise<void>;
 
@@ -148,7 +148,7 @@ export class Receiver {
   }
 
   static async open(base: string, token: string): Promise<Receiver> {
-    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/v1/stream`);
+    const ws = new CorkingWebSocket(`${base.replace(/^http/, 'ws')}/v1/stream`);
     // Listening from the start: frames right behind `ready` may come in the same read.
     const receiver = new Receiver(ws);
     await new Promise<void>((resolve, reject) => {
@@ -178,25 +178,8 @@ export class Receiver {
     const ref = this.nextRef++;
     return new Promise<number>((resolve, reject) => {
       this.answers.set(ref, { resolve, reject });
-      this.write(JSON.stringify({ type: 'submit', ref, room, payload, clientId }));
+      this.ws.send(JSON.stringify({ type: 'submit', ref, room, payload, clientId }));
     });
-  }
-
-  /**
-   * Frames sent in one turn of the event loop leave in one system call, as the SDK's (see its stream
-   * transport): a window refilled at once is one write, not one per submit.
-   */
-  private write(text: string): void {
-    const raw = (this.ws as unknown as { _socket?: Socket })._socket;
-    if (raw && !this.corked) {
-      this.corked = true;
-      raw.cork();
-      setImmediate(() => {
-        this.corked = false;
-        raw.uncork();
-      });
-    }
-    this.ws.send(text);
   }
 
   private ack(room: string, seq: number): void {

@@ -6,6 +6,7 @@ import type { WebSocketFactory } from '../transport/stream.js';
 import { CorkingWebSocket } from './webSocket.js';
 
 export { SqliteStore } from './sqliteStore.js';
+export { CorkingWebSocket } from './webSocket.js';
 
 /**
  * The Node pieces of {@link ClientOptions}: the `ws` WebSocket class (its frames of one event-loop turn sent in
