@@ -1,8 +1,9 @@
 // The SDK's WebSocket on Node sends the frames of one event-loop turn in one write: a burst of submits reaches
-// the provider as one read, and so one group commit, rather than one read per frame. Checked on the socket itself
+// the provider as one read, and so one group commit, rather than one read per frame; and it masks them natively. Checked on the socket itself
 // (its queue holds the turn's frames until the turn ends) and at a real `ws` server on loopback (every frame
 // arrives, whole and in order).
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { eventually } from '@parley/testing';
@@ -28,6 +29,13 @@ async function opened(url: string): Promise<CorkingWebSocket> {
 }
 
 describe('the Node WebSocket', () => {
+  it('masks its frames with bufferutil’s native code, which ws loads when it is installed', () => {
+    // An optional dependency: without its prebuilt binary ws masks in JavaScript, which works but costs the
+    // client and the provider (which unmasks) a few µs a frame. On this machine the binary must load.
+    const bufferutil = createRequire(import.meta.url)('bufferutil') as { mask: () => void };
+    assert.match(String(bufferutil.mask), /\[native code\]/);
+  });
+
   it('holds the frames of one turn and writes them together when the turn ends', async () => {
     const server = await echoCounter();
     const ws = await opened(server.url);
