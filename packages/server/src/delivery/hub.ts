@@ -1,7 +1,7 @@
 /**
- * The room hub of this provider: the one path by which payloads enter a room. It stores first (the storage call
- * returns only after a durable commit) and only then announces the message to connected devices, so nothing is
- * pushed that a crash could take back.
+ * The room hub of this provider: the one path by which payloads enter a room. It stores first and only once the
+ * commit is on the disk answers the sender and announces the message to connected devices and other providers,
+ * so nothing leaves that a crash could take back (the outbox may prepare a transaction meanwhile: `commit`).
  */
 import type { MlsContext } from '@parley/crypto';
 import { ApiError } from '../errors.js';
