@@ -174,6 +174,19 @@ function ratios(all: SystemFigures[]): Ratio[] {
   });
 }
 
+/** Issue 6's target: at 100 in flight, at least 1.5× Prosody's messages a second with a p99 no worse. */
+const TARGET = { inFlight: 100, messagesRatio: 1.5 } as const;
+
+/** Whether the run meets the target, from the ratios of its medians; undefined without both systems. */
+function target(compared: Ratio[]) {
+  const of = (figure: Metric) =>
+    compared.find((r) => r.inFlight === TARGET.inFlight && r.figure === figure)?.parleyOverProsody;
+  const messages = of('messagesPerSecond');
+  const p99 = of('p99');
+  if (messages === undefined || p99 === undefined) return undefined;
+  return { met: messages >= TARGET.messagesRatio && p99 <= 1, messages, p99 };
+}
+
 function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean): Table {
   const rows = all.flatMap((s) =>
     s.modes.flatMap((mode) =>
@@ -199,6 +212,18 @@ function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean
       '—',
       '—',
       ratio(r.parleyOverProsody),
+      '—',
+    ]);
+  }
+  const verdict = target(compared);
+  if (verdict) {
+    rows.push([
+      'target',
+      String(TARGET.inFlight),
+      `≥ ${TARGET.messagesRatio}× msg/s, p99 no worse`,
+      '—',
+      '—',
+      `${verdict.met ? 'met' : 'NOT met'} (${ratio(verdict.messages)}, p99 ${ratio(verdict.p99)})`,
       '—',
     ]);
   }
@@ -239,6 +264,8 @@ function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean
               'repetition), so the machine’s drift falls on both: for messages/s, 1/x means Parley delivers x times ' +
               'fewer a second; for latency, x means Parley’s is x times longer. Both windows count the same ' +
               'thing (sent, not yet at bob), so at 100 in flight latency is about 100 ÷ messages/s for both.',
+            `target = issue 6's: at ${TARGET.inFlight} in flight, Parley's median messages/s at least ` +
+              `${TARGET.messagesRatio}× Prosody's and its median p99 no higher than Prosody's, in the same run.`,
           ]
         : []),
       ...notes,
@@ -260,6 +287,7 @@ async function run({ quick }: PartOptions): Promise<PartResult> {
     limits: limitsFor(plan),
     systems: all,
     ratios: ratios(all),
+    target: target(ratios(all)) ?? null,
   };
   return { table: table(all, notes, plan, quick), data };
 }
