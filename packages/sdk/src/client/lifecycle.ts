@@ -33,6 +33,29 @@ export interface ClientOptions {
   tuning?: Partial<Tuning>;
   /** How often to look for this user's new devices to add to rooms (ms); 0 for never. Default one minute. */
   deviceCheckIntervalMs?: number;
+  /**
+   * How long `close()` waits for work under way (ms) before it lets go of it; default 10 s. Network calls give
+   * up by themselves (30 s), but a store that never answers would otherwise hold `close()` for ever.
+   */
+  closeWaitMs?: number;
+}
+
+/** Whether `work` settled within `ms` (its timer cleared either way). */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A device's account and connection, without the room and message methods (see ParleyClient). */
@@ -174,7 +197,9 @@ export class DeviceLifecycle {
   }
 
   /**
-   * Stops the stream and timers and waits for work under way. The store stays open (its owner closes it).
+   * Stops the stream and timers and waits for work under way, at most `closeWaitMs`: work still running then
+   * is left to finish or fail by itself, and an `error` event (`closed`) says so. The store stays open (its
+   * owner closes it).
    *
    * @example
    * await client.close(); await store.close();
@@ -183,9 +208,16 @@ export class DeviceLifecycle {
     const s = this.current;
     if (!s) return;
     this.stop?.();
-    await this.idle().catch(() => {});
+    const finished = await settlesWithin(this.idle(), this.options.closeWaitMs ?? 10_000);
     s.closed = true;
     this.current = undefined;
+    if (!finished) {
+      const waited = this.options.closeWaitMs ?? 10_000;
+      this.events.emit({
+        type: 'error',
+        error: new SdkError('closed', `closed with work still under way after ${waited} ms`),
+      });
+    }
   }
 
   /**
