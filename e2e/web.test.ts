@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot, TestNetwork } from '@parley/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { dataDirs, ensureBuilt, randomPng, sqliteFiles, WEB } from './webSupport.js';
+import { dataDirs, ensureBuilt, randomPng, WEB, webBackend } from './webSupport.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(repoRoot, '.tmp/web-e2e');
@@ -104,7 +104,7 @@ describe('the web app: three branded providers, three browsers', { skip }, () =>
     await ensureBuilt();
     net = await TestNetwork.create({
       providers: 3,
-      backend: sqliteFiles,
+      backend: webBackend,
       config: (domain) => ({
         webRoot: join(WEB, 'dist'),
         branding: BRANDS[domain]!,

@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { openSqliteStorage } from '@parley/storage-sqlite';
-import { type Backend, repoRoot, tempDir } from '@parley/testing';
+import { repoRoot, sqliteFiles } from '@parley/testing';
 
 export const WEB = join(repoRoot, 'apps/web');
 
@@ -80,19 +79,4 @@ export function randomPng(width = 160, height = 96): Buffer {
 
 /** SQLite files in folders this test knows, so that it can read them after the conversation. */
 export const dataDirs: string[] = [];
-export const sqliteFiles: Backend = {
-  name: 'sqlite',
-  skip: undefined,
-  open: async () => {
-    const dir = tempDir('parley-web-');
-    dataDirs.push(dir.path);
-    const storage = await openSqliteStorage({ path: join(dir.path, 'parley.db') });
-    return {
-      storage,
-      destroy: async () => {
-        await storage.close();
-        dir.remove();
-      },
-    };
-  },
-};
+export const webBackend = sqliteFiles({ prefix: 'parley-web-', folders: dataDirs });

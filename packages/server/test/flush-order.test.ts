@@ -6,10 +6,9 @@
 // - The follower pushes a notify to bob's device before its own flush, and answers the hub only after it: a's
 //   outbox still owes the message while b's flush is held, and is settled once it is let through.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Flusher, openSqliteStorage } from '@parley/storage-sqlite';
-import { type Backend, bounded, TestNetwork, tempDir } from '@parley/testing';
+import type { Flusher } from '@parley/storage-sqlite';
+import { bounded, sqliteFiles, TestNetwork } from '@parley/testing';
 import { type Device, eventually, register, saw } from './forge.js';
 
 /** A flusher whose flushes wait while the gate is closed. */
@@ -45,30 +44,15 @@ class Gate implements Flusher {
 }
 
 /** SQLite files whose flushers are gates, in the order the providers open them (a, then b). */
-function gatedSqlite(gates: Gate[]): Backend {
-  return {
-    name: 'sqlite',
-    skip: undefined,
-    open: async () => {
-      const dir = tempDir('parley-flush-');
-      const storage = await openSqliteStorage({
-        path: join(dir.path, 'parley.db'),
-        flusher: (wal) => {
-          const gate = new Gate(wal);
-          gates.push(gate);
-          return gate;
-        },
-      });
-      return {
-        storage,
-        destroy: async () => {
-          await storage.close();
-          dir.remove();
-        },
-      };
+const gatedSqlite = (gates: Gate[]) =>
+  sqliteFiles({
+    prefix: 'parley-flush-',
+    flusher: (wal) => {
+      const gate = new Gate(wal);
+      gates.push(gate);
+      return gate;
     },
-  };
-}
+  });
 
 const settled = (work: Promise<unknown>) => {
   let done = false;

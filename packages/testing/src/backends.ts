@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Storage } from '@parley/server';
 import { dropSchema, openPostgresStorage } from '@parley/storage-postgres';
-import { openSqliteStorage } from '@parley/storage-sqlite';
+import { openSqliteStorage, type SqliteOptions } from '@parley/storage-sqlite';
 
 export type BackendName = 'memory' | 'sqlite' | 'postgres';
 
@@ -46,6 +46,34 @@ function postgresSkip(): string | undefined {
   return 'PARLEY_TEST_POSTGRES_URL is not set';
 }
 
+/**
+ * SQLite in a file, each opening in a temporary folder of its own (removed by `destroy`). `folders` collects the
+ * folders, for a test that reads the files afterwards; `flusher` wraps each WAL flusher (to hold or watch flushes).
+ */
+export function sqliteFiles(
+  options: { prefix?: string; folders?: string[]; flusher?: SqliteOptions['flusher'] } = {},
+): Backend {
+  return {
+    name: 'sqlite',
+    skip: undefined,
+    open: async () => {
+      const dir = tempDir(options.prefix ?? 'parley-sqlite-');
+      options.folders?.push(dir.path);
+      const storage = await openSqliteStorage({
+        path: join(dir.path, 'parley.db'),
+        ...(options.flusher ? { flusher: options.flusher } : {}),
+      });
+      return {
+        storage,
+        destroy: async () => {
+          await storage.close();
+          dir.remove();
+        },
+      };
+    },
+  };
+}
+
 export const backends: Backend[] = [
   {
     name: 'memory',
@@ -55,21 +83,7 @@ export const backends: Backend[] = [
       return { storage, destroy: () => storage.close() };
     },
   },
-  {
-    name: 'sqlite',
-    skip: undefined,
-    open: async () => {
-      const dir = tempDir('parley-sqlite-');
-      const storage = await openSqliteStorage({ path: join(dir.path, 'parley.db') });
-      return {
-        storage,
-        destroy: async () => {
-          await storage.close();
-          dir.remove();
-        },
-      };
-    },
-  },
+  sqliteFiles(),
   {
     name: 'postgres',
     skip: postgresSkip(),

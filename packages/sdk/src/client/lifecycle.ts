@@ -208,11 +208,11 @@ export class DeviceLifecycle {
     const s = this.current;
     if (!s) return;
     this.stop?.();
-    const finished = await settlesWithin(this.idle(), this.options.closeWaitMs ?? 10_000);
+    const waited = this.options.closeWaitMs ?? 10_000;
+    const finished = await settlesWithin(this.idle(), waited);
     s.closed = true;
     this.current = undefined;
     if (!finished) {
-      const waited = this.options.closeWaitMs ?? 10_000;
       this.events.emit({
         type: 'error',
         error: new SdkError('closed', `closed with work still under way after ${waited} ms`),

@@ -337,7 +337,8 @@ export interface FederationStore {
   enqueue(items: NewOutboxItem[], at: number): Promise<number[]>;
   /**
    * The oldest items owed to `destination`, in the order they were queued. `known` may hand over messages
-   * still in memory, so that their payloads need not be read back; any item it does not know is read.
+   * still in memory, so that their payloads need not be read back; any item it does not know is read. What it
+   * answers may not be on the disk yet: send none of it before `Storage.flushed()` resolves.
    */
   due(destination: string, limit: number, known?: KnownMessage): Promise<OutboxEntry[]>;
   /** Peers something is owed to. */

@@ -1,14 +1,15 @@
 /**
  * What the outbox sends next to a peer: the oldest items, and the messages they name. A notify row names a run
  * of one room's messages and comes out as an entry per message. Memory serves what the hub stored lately; only
- * the rest is read, and only what is on the disk leaves (see unflushed.ts).
+ * the rest is read. What is read here may not be on the disk yet: the outbox sends nothing before
+ * `Storage.flushed()` resolves (see unflushed.ts).
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { KnownMessage, OutboxEntry, OutboxKind, StoredMessage } from '../types.js';
 import { type Flavor, toMessage } from './membership.js';
 import type { Database } from './schema.js';
 import { ListStatement, Statement } from './statement.js';
-import { flushed, UNFLUSHED_READ } from './unflushed.js';
+import { UNFLUSHED_READ } from './unflushed.js';
 
 const key = (room: string, seq: number) => `${room}\n${seq}`;
 
@@ -74,7 +75,6 @@ export async function dueItems(
     else if (missing.has(room)) missing.get(room)!.push(entry.seq);
     else missing.set(room, [entry.seq]);
   }
-  if (cut === 0 && missing.size === 0) await flushed(db, flavor);
   for (const [room, seqs] of missing) {
     const found = await MESSAGES.of(seqs.length).all(db, flavor, [room, ...seqs]);
     for (const row of found) messages.set(key(room, Number(row.seq)), toMessage(row));
