@@ -2,6 +2,7 @@
 // later), and the driver that pushes N messages through it with a window of submits outstanding, times each from
 // its submit's start to its arrival on the receiving device, and fails the run unless every message arrived
 // exactly once and in order.
+import { randomBytes } from 'node:crypto';
 
 /** What one system under test reports about its set-up, for the table notes and the JSON. */
 export interface SystemInfo {
@@ -219,5 +220,42 @@ export class WindowedRun {
             );
       }),
     };
+  }
+}
+
+/**
+ * The payloads of one run: `bytes` random bytes, base64, whose first 8 bytes are the run id and the message's
+ * index (big-endian u32 each). Each is made when it is sent and made again to check an arrival, never kept: a
+ * run's 10,000 payloads held in an array (5 MB of strings) made the driver's first scavenges copy them all,
+ * pauses of 20–30 ms in the driver's own process that landed on one window's latency (seen with a GC observer
+ * in the driver and both providers), whichever system it was driving.
+ */
+export class RunPayloads {
+  readonly runId = randomBytes(4).readUInt32BE(0);
+  private readonly filler: Buffer;
+
+  constructor(
+    bytes: number,
+    private readonly n: number,
+  ) {
+    if (bytes < 8) throw new Error(`payloads of ${bytes} bytes cannot hold their header`);
+    this.filler = randomBytes(bytes);
+    this.filler.writeUInt32BE(this.runId, 0);
+  }
+
+  /** Message `index`'s payload. */
+  of(index: number): string {
+    this.filler.writeUInt32BE(index, 4);
+    return this.filler.toString('base64');
+  }
+
+  /** The index of an arrived payload, or what is wrong with it: not of this run, out of range, or garbled. */
+  check(payload: string): { index: number } | { problem: string } {
+    const head = Buffer.from(payload.slice(0, 12), 'base64');
+    if (head.length < 8 || head.readUInt32BE(0) !== this.runId) return { problem: 'a message of no run' };
+    const index = head.readUInt32BE(4);
+    if (index >= this.n) return { problem: `unknown message ${index}` };
+    if (payload !== this.of(index)) return { problem: `message ${index} garbled` };
+    return { index };
   }
 }

@@ -10,7 +10,7 @@ import { MemoryStore, ParleyClient } from '@parley/sdk';
 import { nodeEnvironment } from '@parley/sdk/node';
 import { freePort, type ProcessProvider, processStorage, spawnProvider } from '@parley/testing';
 import type { DeliveryRun, DeliverySystem, RunLimits, SystemInfo } from './delivery.ts';
-import { WindowedRun } from './delivery.ts';
+import { RunPayloads, WindowedRun } from './delivery.ts';
 import { ACK_FLUSH_MS, Receiver, until, within } from './parleyDevices.ts';
 import { capturePayloadSizes } from './payloadSizes.ts';
 
@@ -147,15 +147,9 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
     const rx = receiver;
     if (!rx) throw new Error('parley: send before setup');
     if (stray) throw new Error(`parley: ${stray}`);
-    const runId = randomBytes(4).readUInt32BE(0);
+    const payloads = new RunPayloads(payloadBytes, n);
     // clientIds as the SDK makes them (util/bytes.ts): the time, then what tells them apart, in hex.
-    const idPrefix = `${Date.now().toString(16).padStart(12, '0')}${runId.toString(16).padStart(8, '0')}`;
-    const filler = randomBytes(payloadBytes);
-    const payloads = Array.from({ length: n }, (_, i) => {
-      filler.writeUInt32BE(runId, 0);
-      filler.writeUInt32BE(i, 4);
-      return filler.toString('base64');
-    });
+    const idPrefix = `${Date.now().toString(16).padStart(12, '0')}${payloads.runId.toString(16).padStart(8, '0')}`;
     /** Frees message i's place in the window once bob has it. */
     const landed: (() => void)[] = new Array(n);
     const run = new WindowedRun(n, inFlight, options.limits);
@@ -165,10 +159,9 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
       if (f.type !== 'message') return;
       if (f.room !== room || f.payload === undefined)
         return run.fail(`a message in another room (${f.room})`);
-      const head = Buffer.from(f.payload.slice(0, 12), 'base64');
-      const index = head.readUInt32BE(4);
-      if (head.readUInt32BE(0) !== runId) return run.fail(`a message of no run (#${f.seq})`);
-      if (f.payload !== payloads[index]) return run.fail(`message ${index} garbled`);
+      const checked = payloads.check(f.payload);
+      if ('problem' in checked) return run.fail(`${checked.problem} (#${f.seq})`);
+      const { index } = checked;
       if (f.sender !== 'alice@a.localhost') return run.fail(`message ${index} from ${f.sender}`);
       run.arrived(index, f.seq);
       landed[index]?.();
@@ -178,7 +171,7 @@ export function parleySystem(options: ParleyOptions): DeliverySystem {
         const arrival = new Promise<void>((resolve) => {
           landed[i] = resolve;
         });
-        run.answered(i, await submit(payloads[i]!, `${idPrefix}${i.toString(16).padStart(8, '0')}`));
+        run.answered(i, await submit(payloads.of(i), `${idPrefix}${i.toString(16).padStart(8, '0')}`));
         await arrival;
       });
     } finally {

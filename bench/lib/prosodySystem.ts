@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@parley/testing';
 import type { DeliveryRun, DeliverySystem, RunLimits, SystemInfo } from './delivery.ts';
-import { WindowedRun } from './delivery.ts';
+import { RunPayloads, WindowedRun } from './delivery.ts';
 import { until } from './parleyDevices.ts';
 import { XmppClient } from './xmppClient.ts';
 import { configure, type ProsodyServer, prosodyVersion, register, start, stop } from './xmppProsody.ts';
@@ -152,14 +152,7 @@ export function prosodySystem(options: ProsodyOptions): DeliverySystem {
     const [tx, rx] = [alice, bob];
     if (!tx || !rx) throw new Error('prosody: send before setup');
     if (stray) throw new Error(`prosody: ${stray}`);
-    const runId = randomBytes(4).readUInt32BE(0);
-    const filler = randomBytes(payloadBytes);
-    const bodies = Array.from({ length: n }, (_, i) => {
-      filler.writeUInt32BE(runId, 0);
-      filler.writeUInt32BE(i, 4);
-      return filler.toString('base64');
-    });
-    const stanzas = bodies.map((body, i) => message(`${runId}-${i}`, body));
+    const bodies = new RunPayloads(payloadBytes, n);
     /** Frees message i's place in the window once bob has it. */
     const landed: (() => void)[] = new Array(n);
     const run = new WindowedRun(n, inFlight, options.limits);
@@ -173,12 +166,9 @@ export function prosodySystem(options: ProsodyOptions): DeliverySystem {
       const body = childText(el, 'body');
       if (el.attrs.type !== 'chat' || body === undefined)
         return run.fail(`bob got ${el.attrs.type} ${el.attrs.id}`);
-      const head = Buffer.from(body.slice(0, 12), 'base64');
-      if (head.length < 8 || head.readUInt32BE(0) !== runId)
-        return run.fail(`a message of no run (${el.attrs.id})`);
-      const index = head.readUInt32BE(4);
-      if (index >= n) return run.fail(`unknown message ${index}`);
-      if (body !== bodies[index]) return run.fail(`message ${index} garbled`);
+      const checked = bodies.check(body);
+      if ('problem' in checked) return run.fail(`${checked.problem} (${el.attrs.id})`);
+      const { index } = checked;
       if (el.attrs.from?.split('/')[0] !== ALICE) return run.fail(`message ${index} from ${el.attrs.from}`);
       run.arrived(index, index);
       landed[index]?.();
@@ -188,7 +178,7 @@ export function prosodySystem(options: ProsodyOptions): DeliverySystem {
         (i) =>
           new Promise<void>((resolve) => {
             landed[i] = resolve;
-            tx.send(stanzas[i]!);
+            tx.send(message(`${bodies.runId}-${i}`, bodies.of(i)));
           }),
       );
     } finally {
