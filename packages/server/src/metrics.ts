@@ -57,6 +57,14 @@ export class Metrics {
     labelNames: ['endpoint'] as const,
     registers: [this.registry],
   });
+  /** What the outbox holds in memory, read when scraped (the outbox sets it). */
+  outboxHeld: () => number = () => 0;
+  readonly outboxHeldMessages: Gauge = new Gauge({
+    name: 'parley_outbox_held_messages',
+    help: 'Messages the outbox holds in memory until every peer owed them has them',
+    registers: [this.registry],
+    collect: (): void => this.outboxHeldMessages.set(this.outboxHeld()),
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });

@@ -97,7 +97,7 @@ export async function createProvider(
   hub.peersOwed = (domains) => {
     for (const domain of domains) outbox.kick(domain);
   };
-  hub.stored = (message) => outbox.remember(message);
+  hub.stored = (message, peers) => outbox.remember(message, peers.size);
   const remote = new FederatedRooms(config, storage, federation.client, outbox, hub, streams, now);
   const ctx: Context = {
     config,

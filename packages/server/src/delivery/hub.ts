@@ -58,8 +58,8 @@ export class Hub {
   private scheduled = false;
   /** Told which peers were just owed something (the outbox sends it). */
   peersOwed: (domains: Iterable<string>) => void = () => {};
-  /** Told of each message submitted here once it is stored (the outbox keeps it to send). */
-  stored: (message: StoredMessage) => void = () => {};
+  /** Told of each message submitted here once it is stored, and the peers owed it (the outbox keeps it to send). */
+  stored: (message: StoredMessage, peers: ReadonlySet<string>) => void = () => {};
 
   constructor(
     private readonly storage: Storage,
@@ -214,17 +214,18 @@ export class Hub {
     const fresh: StoredMessage[] = [];
     for (const r of results) if (r.ok && !r.duplicate) fresh.push(r.message);
     if (fresh.length === 0) return;
-    const members: string[] = [];
+    const peersByRoom = new Map<string, Set<string>>();
     try {
-      for (const room of new Set(fresh.map((m) => m.room))) members.push(...(await this.membersOf(room)));
+      for (const m of fresh)
+        if (!peersByRoom.has(m.room)) peersByRoom.set(m.room, peersOf(await this.membersOf(m.room), []));
     } catch {
       return;
     }
     for (const message of fresh) {
-      this.stored(message);
+      this.stored(message, peersByRoom.get(message.room)!);
       this.forwarded.add(message);
     }
-    this.peersOwed(peersOf(members, []));
+    for (const peers of peersByRoom.values()) this.peersOwed(peers);
   }
 
   submit(input: SubmitInput) {
@@ -251,8 +252,9 @@ export class Hub {
       const members = await this.membersOf(input.room);
       if (!this.forwarded.delete(result.message)) {
         // Other providers first: their transaction is under way while this one pushes to its own devices.
-        this.stored(result.message);
-        this.peersOwed(peersOf(members, []));
+        const peers = peersOf(members, []);
+        this.stored(result.message, peers);
+        this.peersOwed(peers);
       }
       for (const listener of this.listeners) listener(result.message, members, input.origin);
     }
