@@ -58,6 +58,13 @@ test('bench --quick runs every part and prints the crypto table', {
   assert.notEqual(resolve(dir), resolve(root, 'bench', 'results'));
   const latest = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'));
   assert.equal(latest.crypto.quick, true);
+  // The machine probes ran and were recorded with the part (bench/lib/machineProbe.ts).
+  const probes = latest.crypto.machine.probes;
+  for (const name of ['loopbackEchoMs', 'threadPoolMs', 'fdatasyncMs']) {
+    const { p50, p99 } = probes[name];
+    assert.ok(p50 > 0 && p99 >= p50, `${name}: p50 ${p50}, p99 ${p99}`);
+  }
+  assert.match(readFileSync(join(dir, 'README.md'), 'utf8'), /machine probes at the start of the run/);
   assert.deepEqual(
     latest.crypto.data.sizes.map((s: { members: number }) => s.members),
     [2, 10],

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeProbes, probeMachine } from './lib/machineProbe.ts';
 import { machine, writeRecord } from './lib/results.ts';
 import { renderTable } from './lib/table.ts';
 import type { Part } from './part.ts';
@@ -39,10 +40,12 @@ const dir =
   (quick
     ? mkdtempSync(join(tmpdir(), 'parley-bench-'))
     : fileURLToPath(new URL('./results/', import.meta.url)));
-const host = machine();
+// The machine's own costs first, while nothing else runs (bench/lib/machineProbe.ts).
+const probes = await probeMachine(quick ? 100 : 2_000);
+const host = machine(probes);
 console.log(
   `bench${quick ? ' --quick' : ''}: ${selected.map((p) => p.name).join(', ')} on ${host.cpu}, ` +
-    `${host.cores} cores, Node ${host.node}`,
+    `${host.cores} cores, Node ${host.node}; ${describeProbes(probes)}`,
 );
 
 let failed = false;

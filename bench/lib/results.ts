@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { Table } from '../part.ts';
+import { describeProbes, type MachineProbes } from './machineProbe.ts';
 import { renderTable } from './table.ts';
 
 export interface Machine {
@@ -11,6 +12,8 @@ export interface Machine {
   cores: number;
   node: string;
   os: string;
+  /** Measured at the start of the run (absent in records from before 2026-11-30 03:30). */
+  probes?: MachineProbes;
 }
 
 export interface PartRecord {
@@ -26,12 +29,13 @@ export interface PartRecord {
   data: unknown;
 }
 
-export function machine(): Machine {
+export function machine(probes?: MachineProbes): Machine {
   return {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
     node: process.version,
     os: `${os.platform()} ${os.release()}`,
+    ...(probes ? { probes } : {}),
   };
 }
 
@@ -50,7 +54,8 @@ function readme(latest: Record<string, PartRecord>, order: string[]): string {
       r.description,
       '',
       `${r.date}; ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.os}, Node ${r.machine.node}; ` +
-        `the part took ${Math.round(r.seconds)} s.`,
+        `the part took ${Math.round(r.seconds)} s.` +
+        (r.machine.probes ? ` ${describeProbes(r.machine.probes)}.` : ''),
       '',
       renderTable(r.table),
     ].join('\n'),
