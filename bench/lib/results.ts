@@ -54,8 +54,8 @@ function readme(latest: Record<string, PartRecord>, order: string[]): string {
       r.description,
       '',
       `${r.date}; ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.os}, Node ${r.machine.node}; ` +
-        `the part took ${Math.round(r.seconds)} s.` +
-        (r.machine.probes ? ` ${describeProbes(r.machine.probes)}.` : ''),
+        `the part took ${Math.round(r.seconds)} s` +
+        (r.machine.probes ? `; ${describeProbes(r.machine.probes)}.` : '.'),
       '',
       renderTable(r.table),
     ].join('\n'),
