@@ -50,6 +50,9 @@ function bySize(entries: OutboxEntry[]): OutboxEntry[] {
  */
 const RECENT_MESSAGES = 10_000;
 
+/** A recent message's key: its room and sequence number. */
+const recentKey = (room: string, seq: number) => `${room}\n${seq}`;
+
 interface Lane {
   running: boolean;
   again: boolean;
@@ -72,7 +75,7 @@ export class Outbox {
    */
   private readonly order: string[] = new Array(RECENT_MESSAGES);
   private next = 0;
-  private readonly known: KnownMessage = (room, seq) => this.recent.get(`${room}\n${seq}`)?.message;
+  private readonly known: KnownMessage = (room, seq) => this.recent.get(recentKey(room, seq))?.message;
 
   constructor(
     private readonly storage: Storage,
@@ -98,7 +101,7 @@ export class Outbox {
    */
   remember(message: StoredMessage, peers: number): void {
     if (peers === 0 || message.kind !== 'application' || message.state || message.toUser) return;
-    const key = `${message.room}\n${message.seq}`;
+    const key = recentKey(message.room, message.seq);
     if (this.recent.has(key)) return;
     const oldest = this.order[this.next];
     if (oldest !== undefined) this.recent.delete(oldest);
@@ -111,7 +114,7 @@ export class Outbox {
   private sent(entries: OutboxEntry[]): void {
     for (const entry of entries) {
       if (entry.message === undefined) continue;
-      const key = `${entry.message.room}\n${entry.message.seq}`;
+      const key = recentKey(entry.message.room, entry.message.seq);
       const held = this.recent.get(key);
       if (held === undefined) continue;
       held.owed -= 1;
