@@ -30,6 +30,12 @@ const MAX_GROUP = 128;
 /** Group commits written or waiting for the disk at once. */
 const BATCHES_IN_FLIGHT = 2;
 
+/** A group commit's answer to one submit, and whether `forward` already handed its message to the outbox. */
+interface Committed {
+  result: AppendResult;
+  handedOver: boolean;
+}
+
 export type MessageListener = (
   message: StoredMessage,
   members: ReadonlySet<string>,
@@ -50,10 +56,8 @@ export class Hub {
   private readonly listeners = new Set<MessageListener>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly hubs = new Map<string, string | null>();
-  /** Messages of a group commit the outbox has already (see `forward`). */
-  private readonly forwarded = new WeakSet<StoredMessage>();
   /** Submits waiting for the next group commit, and whether one is being written now. */
-  private queue: { input: AppendInput; done: (r: AppendResult) => void; fail: (e: unknown) => void }[] = [];
+  private queue: { input: AppendInput; done: (c: Committed) => void; fail: (e: unknown) => void }[] = [];
   private writing = 0;
   private scheduled = false;
   /** Told which peers were just owed something (the outbox sends it). */
@@ -166,7 +170,7 @@ export class Hub {
    * batch's messages go to the outbox at once, so that the lane reads, builds and signs their transaction
    * meanwhile; it sends it only after the flush (outbox.ts), and the submitters are answered after it too.
    */
-  private commit(input: AppendInput): Promise<AppendResult> {
+  private commit(input: AppendInput): Promise<Committed> {
     return new Promise((done, fail) => {
       this.queue.push({ input, done, fail });
       this.schedule();
@@ -193,13 +197,15 @@ export class Hub {
         batch.map((b) => b.input),
         { flushLater: true },
       );
-      await this.forward(results);
+      const handedOver = await this.forward(results);
       await this.storage.flushed();
-      for (const [i, b] of batch.entries()) b.done(results[i]!);
+      for (const [i, b] of batch.entries()) b.done({ result: results[i]!, handedOver });
     } catch (error) {
       if (batch.length === 1) batch[0]!.fail(error);
       // One bad submit must not fail its neighbours: each is tried again alone.
-      else for (const b of batch) this.storage.rooms.append(b.input).then(b.done, b.fail);
+      else
+        for (const b of batch)
+          this.storage.rooms.append(b.input).then((result) => b.done({ result, handedOver: false }), b.fail);
     } finally {
       this.writing -= 1;
       this.schedule();
@@ -208,24 +214,24 @@ export class Hub {
 
   /**
    * Hands a group commit's new messages to the outbox before they are on the disk (see `commit`); what it
-   * could not hand over (a failed read of the room's members) `store` hands over afterwards.
+   * could not hand over (a failed read of the room's members) `store` hands over afterwards. Whether it did is
+   * told with each result (`Committed`), not kept per message: a WeakSet of every message stored here grew and
+   * shrank with each group commit in the old generation, and made work for every collection.
    */
-  private async forward(results: AppendResult[]): Promise<void> {
+  private async forward(results: AppendResult[]): Promise<boolean> {
     const fresh: StoredMessage[] = [];
     for (const r of results) if (r.ok && !r.duplicate) fresh.push(r.message);
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return true;
     const peersByRoom = new Map<string, Set<string>>();
     try {
       for (const m of fresh)
         if (!peersByRoom.has(m.room)) peersByRoom.set(m.room, peersOf(await this.membersOf(m.room), []));
     } catch {
-      return;
+      return false;
     }
-    for (const message of fresh) {
-      this.stored(message, peersByRoom.get(message.room)!);
-      this.forwarded.add(message);
-    }
+    for (const message of fresh) this.stored(message, peersByRoom.get(message.room)!);
     for (const peers of peersByRoom.values()) this.peersOwed(peers);
+    return true;
   }
 
   submit(input: SubmitInput) {
@@ -233,7 +239,7 @@ export class Hub {
   }
 
   private async store(input: SubmitInput) {
-    const result = await this.commit({
+    const { result, handedOver } = await this.commit({
       room: input.room,
       sender: input.handle,
       device: input.deviceId,
@@ -250,7 +256,7 @@ export class Hub {
     if (!result.duplicate) {
       this.metrics.submitted.inc();
       const members = await this.membersOf(input.room);
-      if (!this.forwarded.delete(result.message)) {
+      if (!handedOver) {
         // Other providers first: their transaction is under way while this one pushes to its own devices.
         const peers = peersOf(members, []);
         this.stored(result.message, peers);

@@ -11,14 +11,6 @@ import type { Database } from './schema.js';
 import { ListStatement, Statement } from './statement.js';
 import { UNFLUSHED_READ } from './unflushed.js';
 
-const key = (room: string, seq: number) => `${room}\n${seq}`;
-
-/** An entry before its message is found: the row it comes from, and its message's place. */
-interface Pending {
-  entry: Omit<OutboxEntry, 'message'>;
-  room: string | null;
-}
-
 const OLDEST = new Statement<Selectable<Database['outbox']>>(
   'select "id", "destination", "kind", "room_id", "seq", "seq_end", "device_id", "body", "created_at", ' +
     `"attempts" from "outbox" where "destination" = ? order by "id" limit ? ${UNFLUSHED_READ}`,
@@ -36,52 +28,68 @@ export async function dueItems(
 ): Promise<OutboxEntry[]> {
   // Every row holds at least one entry: `limit` rows are enough for `limit` entries.
   const rows = await OLDEST.all(db, flavor, [destination, limit]);
-  const all: Pending[] = [];
-  for (const r of rows) {
-    const entry = {
-      id: Number(r.id),
-      seq: null,
-      destination: r.destination,
-      kind: r.kind as OutboxKind,
-      device: r.device_id,
-      body: r.body && new Uint8Array(r.body),
-      createdAt: Number(r.created_at),
-      attempts: Number(r.attempts),
-    };
-    if (r.seq === null) all.push({ entry, room: r.room_id });
-    else {
-      const last = Number(r.seq_end ?? r.seq);
-      for (let seq = Number(r.seq); seq <= last && all.length < limit; seq++) {
-        all.push({ entry: { ...entry, seq }, room: r.room_id });
-      }
-    }
-    if (all.length >= limit) break;
-  }
   // What memory holds was committed, and its items with it (the hub hands a group commit over before its
   // flush; the outbox sends only once everything committed so far is on the disk). An item memory lacks is
   // likely a commit under way: a batch is the items memory can serve, up to the first it cannot (it will be
   // there next time); only when the oldest is such an item is everything read, one query per room.
-  const held = all.map(({ entry, room }) =>
-    room === null || entry.seq === null ? undefined : known?.(room, entry.seq),
-  );
-  const cut = known ? held.findIndex((m) => !m) : 0;
-  const items = cut > 0 ? all.slice(0, cut) : all;
-  const messages = new Map<string, StoredMessage>();
-  const missing = new Map<string, number[]>();
-  for (const [i, { entry, room }] of items.entries()) {
-    const message = held[i];
-    if (room === null || entry.seq === null) continue;
-    if (message) messages.set(key(room, entry.seq), message);
-    else if (missing.has(room)) missing.get(room)!.push(entry.seq);
-    else missing.set(room, [entry.seq]);
+  // One object per entry and nothing else on the way: this runs for every message sent to a peer, and what it
+  // allocates lives until the peer answers.
+  const items: OutboxEntry[] = [];
+  /** Entries whose message is read from the database, by room (only when the oldest item is not in memory). */
+  let missing: Map<string, OutboxEntry[]> | undefined = known ? undefined : new Map();
+  scan: for (const r of rows) {
+    const id = Number(r.id);
+    const kind = r.kind as OutboxKind;
+    const body = r.body && new Uint8Array(r.body);
+    const createdAt = Number(r.created_at);
+    const attempts = Number(r.attempts);
+    const room = r.room_id;
+    if (r.seq === null || room === null) {
+      if (missing === undefined && items.length > 0) break;
+      missing ??= new Map();
+      items.push(entryOf(id, null, r.destination, kind, r.device_id, body, createdAt, attempts, undefined));
+    } else {
+      const last = Number(r.seq_end ?? r.seq);
+      for (let seq = Number(r.seq); seq <= last && items.length < limit; seq++) {
+        const message = known?.(room, seq);
+        if (message === undefined && missing === undefined) {
+          if (items.length > 0) break scan;
+          missing = new Map();
+        }
+        const entry = entryOf(id, seq, r.destination, kind, r.device_id, body, createdAt, attempts, message);
+        items.push(entry);
+        if (message === undefined) {
+          const waiting = missing!.get(room);
+          if (waiting) waiting.push(entry);
+          else missing!.set(room, [entry]);
+        }
+      }
+    }
+    if (items.length >= limit) break;
   }
-  for (const [room, seqs] of missing) {
-    const found = await MESSAGES.of(seqs.length).all(db, flavor, [room, ...seqs]);
-    for (const row of found) messages.set(key(room, Number(row.seq)), toMessage(row));
-  }
-  return items.map(({ entry, room }) => {
+  for (const [room, waiting] of missing ?? []) {
+    const found = await MESSAGES.of(waiting.length).all(db, flavor, [room, ...waiting.map((e) => e.seq)]);
+    const bySeq = new Map(found.map((row) => [Number(row.seq), row]));
     // A message retention already deleted is not found: the item is owed to no one any more.
-    const message = room === null || entry.seq === null ? undefined : messages.get(key(room, entry.seq));
-    return message ? { ...entry, message } : entry;
-  });
+    for (const entry of waiting) {
+      const row = bySeq.get(entry.seq!);
+      if (row) entry.message = toMessage(row);
+    }
+  }
+  return items;
+}
+
+/** An entry with every field set, so that all entries share one shape. */
+function entryOf(
+  id: number,
+  seq: number | null,
+  destination: string,
+  kind: OutboxKind,
+  device: string | null,
+  body: Uint8Array | null,
+  createdAt: number,
+  attempts: number,
+  message: StoredMessage | undefined,
+): OutboxEntry {
+  return { id, seq, destination, kind, device, body, createdAt, attempts, message };
 }
