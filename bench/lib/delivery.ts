@@ -58,6 +58,22 @@ function spread(samples: Float64Array): Spread {
   };
 }
 
+/**
+ * Whether this process (the bench: the driver and every system's devices) was started with `--expose-gc`, as
+ * `npm run bench` and `bench:compare` start it; then each run begins with a full collection here.
+ */
+export const HARNESS_COLLECTS = typeof (globalThis as { gc?: unknown }).gc === 'function';
+
+/**
+ * A full collection of the bench's own heap before a run's clock starts. The driver and the devices run in one
+ * process; without it, what the run before left (a window-1 run of 10,000 takes 20 s and fills the old
+ * generation) was collected during the next run, a 7–11 ms pause under one of its waves, whichever system was
+ * measured. The servers are not touched: their collections are part of what is measured.
+ */
+function collectHarnessGarbage(): void {
+  if (HARNESS_COLLECTS) (globalThis as unknown as { gc: () => void }).gc();
+}
+
 export interface RunLimits {
   /** Fail when no message arrives for this long. */
   stallMs: number;
@@ -160,6 +176,7 @@ export class WindowedRun {
    * every system, so that the window means the same everywhere (sent, not yet delivered).
    */
   async drive(submit: (index: number) => Promise<void>): Promise<DeliveryRun> {
+    collectHarnessGarbage();
     const all = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error ? reject(error) : resolve());
     });

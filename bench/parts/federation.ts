@@ -4,7 +4,13 @@
 // on bob's stream from b). Every run must deliver every message exactly once, in order, or the part fails.
 // Systems under test sit side by side in the same run (bench/lib/delivery.ts): Parley, then Prosody federating
 // server-to-server as the XMPP baseline, and the table ends with Parley ÷ Prosody for the headline figures.
-import type { DeliveryRun, DeliverySystem, RunLimits, SystemInfo } from '../lib/delivery.ts';
+import {
+  type DeliveryRun,
+  type DeliverySystem,
+  HARNESS_COLLECTS,
+  type RunLimits,
+  type SystemInfo,
+} from '../lib/delivery.ts';
 import { parleySystem } from '../lib/parleySystem.ts';
 import { prosodySystem } from '../lib/prosodySystem.ts';
 import { ratio, type Summary, sig3, summarize } from '../lib/stats.ts';
@@ -256,7 +262,12 @@ function table(all: SystemFigures[], notes: string[], plan: Plan, quick: boolean
             'seconds after start. '
           : '') +
         'Runs alternate the windows, and the systems within each window. The bench client, both systems’ ' +
-        'servers (the idle one only waits) and other work share the machine’s cores.',
+        'servers (the idle one only waits) and other work share the machine’s cores.' +
+        (HARNESS_COLLECTS
+          ? ' Before each run the bench client (one process: the driver and every device) collects its own ' +
+            'garbage in full (`--expose-gc`), so that what the run before left is not collected under a wave of ' +
+            'the next; the servers are left alone.'
+          : ''),
       ...(compared.length > 0
         ? [
             'Parley ÷ Prosody = Parley’s median ÷ Prosody’s median of the same figure and window. Both systems ' +
@@ -284,6 +295,7 @@ async function run({ quick }: PartOptions): Promise<PartResult> {
     windows: plan.windows,
     reps: plan.reps,
     warmUpMessages: plan.warmUp,
+    harnessCollectsBeforeRuns: HARNESS_COLLECTS,
     limits: limitsFor(plan),
     systems: all,
     ratios: ratios(all),
